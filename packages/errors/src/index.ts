@@ -1,0 +1,11 @@
+export { VjepaError, formatMessage } from './vjepa-error';
+export type { ErrorDetails } from './vjepa-error';
+export {
+  BackendError,
+  CheckpointError,
+  ConfigError,
+  DataError,
+  MaskError,
+  NonFiniteLossError,
+  ShapeError,
+} from './errors';
