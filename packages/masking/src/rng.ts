@@ -213,7 +213,7 @@ export function createRng(seed: number): Rng {
     sm = next;
     w.push(out);
   }
-  if (w.every((x) => x === 0)) w[0] = 1; // the all-zero state is a fixed point of xoshiro
+  if (w.every((x): boolean => x === 0)) w[0] = 1; // the all-zero state is a fixed point of xoshiro
   return new Xoshiro128([w[0], w[1], w[2], w[3]], null);
 }
 
