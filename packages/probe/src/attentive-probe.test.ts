@@ -1,0 +1,146 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { readFile } from 'node:fs/promises';
+import { readNpy, readSafetensors, toFloat32, type StateDict } from '@vjepa/io';
+import { CheckpointError, ConfigError, ShapeError } from '@vjepa/errors';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AttentiveProbe } from './attentive-probe';
+
+const FIXTURES = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
+const bytes = async (name: string) => new Uint8Array(await readFile(new URL(name, FIXTURES)));
+
+async function parityInputs() {
+  const feats = readNpy(await bytes('expected_target_features.npy'), { file: 'expected_target_features.npy' });
+  const logits = readNpy(await bytes('expected_probe_logits.npy'), { file: 'expected_probe_logits.npy' });
+  return { feats, logits };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('AttentiveProbe parity with the official classifier', () => {
+  it('reproduces expected_probe_logits from weights.safetensors (classifier.)', async () => {
+    const { feats, logits } = await parityInputs();
+    const { tensors } = readSafetensors(await bytes('weights.safetensors'), { file: 'weights.safetensors' });
+    const probe = new AttentiveProbe({ embedDim: 64, numHeads: 4, numClasses: 5 });
+    const report = probe.loadStateDict(tensors, { file: 'weights.safetensors', stripPrefixes: ['classifier.'], allowPartial: true });
+    expect(report.missing).toEqual([]);
+    expect(report.mismatched).toEqual([]);
+    expect(report.loaded).toHaveLength(17);
+    const x = tf.tensor3d(toFloat32(feats), feats.shape as [number, number, number]);
+    const y = probe.apply(x);
+    expect(y.shape).toEqual([2, 5]);
+    expect(maxAbsDiff(await y.data(), toFloat32(logits))).toBeLessThan(1e-4);
+    tf.dispose([x, y]);
+    probe.dispose();
+  });
+
+  it('does not apply xattn.proj but keeps it and saves it back', async () => {
+    const { tensors } = readSafetensors(await bytes('weights.safetensors'), { file: 'weights.safetensors' });
+    const classifier: StateDict = {};
+    for (const [k, v] of Object.entries(tensors)) if (k.startsWith('classifier.')) classifier[k.slice('classifier.'.length)] = v;
+    const probe = new AttentiveProbe({ embedDim: 64, numHeads: 4, numClasses: 5 });
+    probe.loadStateDict(classifier);
+    const saved = probe.stateDict();
+    const key = 'pooler.cross_attention_block.xattn.proj.weight';
+    expect(Array.from(saved[key].data as Float32Array)).toEqual(Array.from(toFloat32(classifier[key])));
+    expect(Object.keys(saved).sort()).toEqual(Object.keys(classifier).sort());
+    expect(probe.trainableVariables().has(key)).toBe(false);
+    // changing proj must not change the logits
+    const x = tf.randomNormal([1, 3, 64], 0, 1, 'float32', 1);
+    const before = await probe.apply(x).data();
+    const proj = probe.variables().get(key)!;
+    proj.assign(tf.onesLike(proj));
+    const after = await probe.apply(x).data();
+    expect(maxAbsDiff(before, after)).toBe(0);
+    probe.dispose();
+    x.dispose();
+  });
+});
+
+describe('AttentiveProbe', () => {
+  it('is deterministic given the seed and differs across seeds', async () => {
+    const x = tf.randomNormal([2, 4, 8], 0, 1, 'float32', 3);
+    const a = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, seed: 7 });
+    const b = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, seed: 7 });
+    const c = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, seed: 8 });
+    const [ya, yb, yc] = [a.apply(x), b.apply(x), c.apply(x)];
+    expect(Array.from(await ya.data())).toEqual(Array.from(await yb.data()));
+    expect(maxAbsDiff(await ya.data(), await yc.data())).toBeGreaterThan(0);
+    // query token init is trunc-normal with std 0.02, truncated at 2 std
+    const q = await a.variables().get('pooler.query_tokens')!.data();
+    expect(Math.max(...Array.from(q, Math.abs))).toBeLessThanOrEqual(0.04 + 1e-7);
+    tf.dispose([x, ya, yb, yc]);
+    [a, b, c].forEach((p) => p.dispose());
+  });
+
+  it('builds pooler.blocks for depth > 1 on tokens or on the query', async () => {
+    const x = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 4);
+    const onTokens = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, depth: 3, seed: 1 });
+    const onQuery = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, depth: 3, seed: 1, blocksOn: 'query' });
+    expect([...onTokens.expectedShapes().keys()].filter((k) => k.startsWith('pooler.blocks.'))).toHaveLength(2 * 12);
+    expect(onTokens.expectedShapes().get('pooler.blocks.1.attn.qkv.weight')).toEqual([24, 8]);
+    // the linear bias starts at zero; move it so both layouts' outputs depend on everything
+    const ya = onTokens.apply(x);
+    const yb = onQuery.apply(x);
+    expect(ya.shape).toEqual([2, 3]);
+    expect(maxAbsDiff(await ya.data(), await yb.data())).toBeGreaterThan(0);
+    tf.dispose([x, ya, yb]);
+    onTokens.dispose();
+    onQuery.dispose();
+  });
+
+  it('does not leak tensors across repeated calls', () => {
+    const probe = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, depth: 2 });
+    const x = tf.randomNormal([2, 4, 8]);
+    probe.apply(x).dispose();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      probe.apply(x).dispose();
+      probe.pool(x).dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    probe.dispose();
+  });
+
+  it('rejects tokens of the wrong width, naming the input', () => {
+    const probe = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3 });
+    const x = tf.zeros([2, 4, 6]);
+    expect(() => probe.apply(x)).toThrow(ShapeError);
+    expect(() => probe.apply(x)).toThrow(/AttentiveProbe input tokens: expected \[B, N, 8\].*received \[2,4,6\]/);
+    x.dispose();
+    probe.dispose();
+  });
+
+  it('rejects bad options', () => {
+    expect(() => new AttentiveProbe({ embedDim: 10, numHeads: 4, numClasses: 3 })).toThrow(ConfigError);
+    expect(() => new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 0 })).toThrow(/numClasses/);
+  });
+
+  it('lists every missing, unexpected and mis-shaped key', () => {
+    const probe = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3 });
+    const sd = probe.stateDict();
+    const bad: StateDict = {};
+    for (const [k, v] of Object.entries(sd)) bad[`module.${k}`] = v;
+    delete bad['module.linear.bias'];
+    bad['module.linear.weight'] = { dtype: 'float32', shape: [4, 8], data: new Float32Array(32) };
+    bad['module.extra'] = { dtype: 'float32', shape: [1], data: new Float32Array(1) };
+    let err: unknown;
+    try { probe.loadStateDict(bad, { file: 'probe.pth.tar' }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(CheckpointError);
+    const msg = (err as Error).message;
+    expect(msg).toContain('probe.pth.tar');
+    expect(msg).toContain('missing linear.bias');
+    expect(msg).toContain('unexpected extra');
+    expect(msg).toContain('linear.weight shape [4,8] (expected [3,8])');
+    probe.dispose();
+  });
+});
