@@ -57,6 +57,7 @@ function describe(maskType: number | null, sample: number | null, role: MaskProb
   const parts: string[] = [];
   if (maskType !== null) parts.push(`mask type ${maskType}`);
   if (sample !== null) parts.push(`sample ${sample}`);
+  else if (maskType !== null) parts.push('all samples');
   if (role !== null) parts.push(role);
   return parts.length > 0 ? parts.join(', ') : 'mask pairs';
 }
