@@ -1,1 +1,12 @@
-export {};
+export { setupBackend } from './setup-backend';
+export type { BackendAttempt, BackendSetup, SetupBackendOptions } from './setup-backend';
+export { AUTO_ORDER, BACKEND_CHOICES, parseBackendChoice } from './backend-choice';
+export type { BackendChoice, BackendName } from './backend-choice';
+export { explainNodeGpuFailure } from './loaders';
+export { describeBackend, memoryReport } from './describe';
+export type { BackendDescription, MemoryReport } from './describe';
+export { patchWasmForTraining, restoreStockWasmKernels, wasmPatchState } from './wasm/patch';
+export type { WasmPatchOptions, WasmPatchState } from './wasm/patch';
+export { unsortedSegmentSumWasmConfig } from './wasm/unsorted-segment-sum';
+export { batchMatMulWasmConfig } from './wasm/batch-mat-mul';
+export { sliceWasmConfig } from './wasm/slice';

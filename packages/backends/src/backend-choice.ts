@@ -1,0 +1,28 @@
+import { BackendError } from '@vjepa/errors';
+
+/** A backend an app can ask for by name. */
+export type BackendName = 'tfjs-node-gpu' | 'webgpu' | 'wasm' | 'cpu';
+
+/** What `setupBackend` accepts: a backend by name, or `auto` (the first that works, fastest first). */
+export type BackendChoice = 'auto' | BackendName;
+
+/** The order `auto` tries backends in. */
+export const AUTO_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'webgpu', 'wasm', 'cpu'];
+
+/** Every value `setupBackend` accepts, for CLI validation and help text. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...AUTO_ORDER];
+
+/**
+ * Checks a user-supplied string (a CLI flag, a config value) against the backend choices.
+ *
+ * @example
+ * const choice = parseBackendChoice(process.env.VJEPA_BACKEND ?? 'auto');
+ */
+export function parseBackendChoice(value: string): BackendChoice {
+  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  throw new BackendError('backend choice', {
+    expected: `one of ${BACKEND_CHOICES.join(', ')}`,
+    received: JSON.stringify(value),
+    hint: 'use "auto" to take the fastest backend that loads on this machine.',
+  });
+}

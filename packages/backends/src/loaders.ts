@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '@vjepa/errors';
+import type { BackendName } from './backend-choice';
+import { patchWasmForTraining, type WasmPatchOptions } from './wasm/patch';
+
+/** A loader makes its backend the active tfjs backend and returns a one-line description, or throws BackendError. */
+export type BackendLoader = (options: LoaderOptions) => Promise<string>;
+
+/** Options the loaders share. */
+export interface LoaderOptions {
+  /** Wasm training fixes to apply (default: all); `false` keeps stock wasm kernels. */
+  wasmPatches?: WasmPatchOptions | false;
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
+
+/** Turns an import failure of tfjs-node-gpu into the reason a user can act on. */
+export function explainNodeGpuFailure(e: unknown): string {
+  const text = message(e);
+  const code = (e as { code?: string } | null)?.code;
+  if (text.includes('tfjs_binding.node')) {
+    return 'tfjs_binding.node can not be found: the native addon was not built (its install script downloads libtensorflow, which needs network access to Google storage)';
+  }
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    return `the optional dependency @tensorflow/tfjs-node-gpu is not installed (${text})`;
+  }
+  if (/lib(cudart|cudnn|cublas|tensorflow)/.test(text)) {
+    return `a native library is missing (libtensorflow 2.9.1 GPU needs CUDA 11.2 and cuDNN 8.1 on the library path): ${text}`;
+  }
+  return text;
+}
+
+async function activate(name: string, what: BackendName, hint: string): Promise<void> {
+  let ok = false;
+  let cause: unknown;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    cause = e;
+  }
+  if (!ok) {
+    throw new BackendError(what, {
+      expected: `tf.setBackend('${name}') to succeed`,
+      received: cause === undefined ? 'false (tfjs logged why above)' : message(cause),
+      hint,
+      cause,
+    });
+  }
+}
+
+const NODE_GPU_HINT =
+  'tfjs-node-gpu is an optional dependency that cannot be built offline: allow its install script (pnpm: add it to onlyBuiltDependencies, or run `pnpm approve-builds`) on a machine that can reach storage.googleapis.com, or point TFJS_NODE_BASE_URI / TFJS_NODE_CDN_STORAGE at a mirror, with CUDA 11.2 and cuDNN 8.1 installed; then `pnpm rebuild @tensorflow/tfjs-node-gpu`.';
+
+/** Loads @tensorflow/tfjs-node-gpu (libtensorflow with CUDA) through a guarded dynamic import. */
+export const loadNodeGpu: BackendLoader = async () => {
+  try {
+    const specifier = '@tensorflow/tfjs-node-gpu';
+    await import(/* @vite-ignore */ specifier);
+  } catch (e) {
+    throw new BackendError('tfjs-node-gpu', {
+      expected: 'a built native addon (tfjs_binding.node) and libtensorflow 2.9.1 GPU',
+      received: explainNodeGpuFailure(e),
+      hint: NODE_GPU_HINT,
+      cause: e,
+    });
+  }
+  await activate('tensorflow', 'tfjs-node-gpu', NODE_GPU_HINT);
+  return 'libtensorflow 2.9.1 (CUDA) through @tensorflow/tfjs-node-gpu';
+};
+
+const WEBGPU_HINT =
+  'WebGPU in Node needs the optional `webgpu` package (Dawn) and a GPU with a Vulkan driver and loader (libvulkan.so.1); see shared/docs/backends.md "Running on the device machine".';
+
+interface DawnModule {
+  create(flags: string[]): { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; device?: string; description?: string } } | null> };
+  globals: Record<string, unknown>;
+}
+
+/**
+ * Loads WebGPU through Dawn for Node: `create([])`, look for an adapter, then expose the WebGPU
+ * globals and `navigator.gpu` before importing tfjs-backend-webgpu (it registers itself only if
+ * `navigator.gpu` exists when imported). Globals are touched only once an adapter exists.
+ */
+export const loadWebGpu: BackendLoader = async () => {
+  let dawn: DawnModule;
+  try {
+    const specifier = 'webgpu';
+    dawn = (await import(/* @vite-ignore */ specifier)) as DawnModule;
+  } catch (e) {
+    throw new BackendError('webgpu', { expected: 'the optional `webgpu` package (Dawn for Node)', received: message(e), hint: WEBGPU_HINT, cause: e });
+  }
+  const gpu = dawn.create([]);
+  const adapter = await gpu.requestAdapter();
+  if (adapter === null) {
+    throw new BackendError('webgpu', {
+      expected: 'a WebGPU adapter',
+      received: 'no adapter: Dawn found no usable GPU (no GPU, or no Vulkan driver/loader)',
+      hint: WEBGPU_HINT,
+    });
+  }
+  Object.assign(globalThis, dawn.globals);
+  const nav = (globalThis as { navigator?: object }).navigator;
+  Object.defineProperty(globalThis, 'navigator', { value: { ...nav, gpu }, configurable: true, writable: true });
+  try {
+    const specifier = '@tensorflow/tfjs-backend-webgpu';
+    await import(/* @vite-ignore */ specifier);
+  } catch (e) {
+    throw new BackendError('webgpu', { expected: 'the optional @tensorflow/tfjs-backend-webgpu package', received: message(e), hint: WEBGPU_HINT, cause: e });
+  }
+  await activate('webgpu', 'webgpu', WEBGPU_HINT);
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.device || info.architecture || info.description].filter(Boolean).join(' ');
+  return `tfjs-backend-webgpu on Dawn${name ? `, adapter ${name}` : ''}`;
+};
+
+/** Loads tfjs-backend-wasm and, unless told not to, applies the wasm training fixes. */
+export const loadWasm: BackendLoader = async (options) => {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  await activate('wasm', 'wasm', 'tfjs-backend-wasm ships its .wasm files; in a bundled app call setWasmPaths() with the folder that holds them.');
+  const state = options.wasmPatches === false ? patchWasmForTraining({ segmentSum: false, matMul: false, slice: false }) : patchWasmForTraining(options.wasmPatches ?? {});
+  const patches = Object.entries(state).filter(([, on]) => on).map(([k]) => k).join(', ') || 'none (stock kernels)';
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
+  return `tfjs-backend-wasm (${simd}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}), training patches: ${patches}`;
+};
+
+/** Loads the pure-JS cpu backend (always works; about 1 GFLOP/s on matmul). */
+export const loadCpu: BackendLoader = async () => {
+  await import('@tensorflow/tfjs-backend-cpu');
+  await activate('cpu', 'cpu', 'the cpu backend is pure JS; if it fails, @tensorflow/tfjs-backend-cpu is not installed.');
+  return 'tfjs-backend-cpu (pure JS, reference, slow)';
+};
+
+/** The loader for each backend name. */
+export const LOADERS: Readonly<Record<BackendName, BackendLoader>> = {
+  'tfjs-node-gpu': loadNodeGpu,
+  webgpu: loadWebGpu,
+  wasm: loadWasm,
+  cpu: loadCpu,
+};

@@ -1,0 +1,118 @@
+import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Transpose, broadcast_util, getKernel, util } from '@tensorflow/tfjs-core';
+import { BackendError } from '@vjepa/errors';
+import { borrowTensorId, tensorData, type WasmBackendInternals } from './internals';
+
+type RawMatMul = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, transposeA: boolean, transposeB: boolean, outId: number) => void;
+
+const rawMatMuls = new WeakMap<WasmBackendInternals, RawMatMul>();
+
+/** The runtime's BatchMatMul entry point, wrapped once per backend instance. */
+function rawMatMul(backend: WasmBackendInternals): RawMatMul {
+  let fn = rawMatMuls.get(backend);
+  if (fn === undefined) {
+    fn = backend.wasm.cwrap(BatchMatMul, null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as RawMatMul;
+    rawMatMuls.set(backend, fn);
+  }
+  return fn;
+}
+
+const shapeBytes = (shape: number[]) => new Uint8Array(new Int32Array(shape).buffer);
+
+/**
+ * out[1, M, N] = a[1, M, K] @ b[1, K, N] through the runtime's XNNPACK path (the only fast one: it
+ * is taken for batch 1 and no transpose flags). Ids may be borrowed views into larger buffers.
+ */
+function fastMatMul(backend: WasmBackendInternals, aId: number, bId: number, outId: number, m: number, k: number, n: number): void {
+  rawMatMul(backend)(aId, shapeBytes([1, m, k]), 3, bId, shapeBytes([1, k, n]), 3, false, false, outId);
+}
+
+/** [batch, r, c] -> [batch, c, r] with the wasm Transpose kernel; the caller disposes the result. */
+function swapLastTwo(backend: WasmBackendInternals, x: TensorInfo, shape3d: number[]): TensorInfo {
+  const transpose = getKernel(Transpose, 'wasm');
+  if (transpose === undefined) throw new BackendError('BatchMatMul on wasm', { expected: 'the wasm Transpose kernel', received: 'none registered' });
+  const view: TensorInfo = { dataId: x.dataId, shape: shape3d, dtype: x.dtype };
+  return transpose.kernelFunc({ inputs: { x: view }, backend, attrs: { perm: [0, 2, 1] } }) as TensorInfo;
+}
+
+/**
+ * Builds the replacement wasm `BatchMatMul`. Stock tfjs-backend-wasm 4.22 sends everything but
+ * "batch 1, no transpose flags" to a naive blocked loop (0.8-2.8 GFLOP/s against 20-34 on the
+ * XNNPACK path, see shared/docs/backends.md); autograd's matmul gradient always sets a transpose
+ * flag, so training is dominated by that loop. This kernel:
+ *  - passes the fast case to the original kernel unchanged;
+ *  - materialises transposed operands with the wasm Transpose kernel (O(size), cheap next to O(MNK));
+ *  - when b has batch 1, folds a's batch into its rows: one [batchA*M, K] @ [K, N] call;
+ *  - otherwise runs one XNNPACK call per batch slice on borrowed zero-copy views of a, b and out.
+ * Results equal the stock kernel's up to float summation order.
+ */
+export function makeBatchMatMulWasm(original: KernelFunc): KernelFunc {
+  return ((args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: WasmBackendInternals; attrs: BatchMatMulAttrs }) => {
+    const { inputs, backend, attrs } = args;
+    const { a, b } = inputs;
+    const { transposeA, transposeB } = attrs;
+    const aRank = a.shape.length;
+    const bRank = b.shape.length;
+    const batchA = util.sizeFromShape(a.shape.slice(0, -2));
+    const batchB = util.sizeFromShape(b.shape.slice(0, -2));
+    if ((batchA === 1 && batchB === 1 && !transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+      return original(args as never); // the fast case, or one the original rejects with its own message
+    }
+    const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
+    const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
+    const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
+    const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
+    if (k !== kB) {
+      throw new BackendError('BatchMatMul on wasm', {
+        expected: 'inner dimensions to match',
+        received: `a [${a.shape}] (transposeA ${transposeA}) and b [${b.shape}] (transposeB ${transposeB})`,
+      });
+    }
+    const outBatchDims = broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    const batch = Math.max(batchA, batchB);
+
+    // Materialise transposes so that a is [batchA, M, K] and b is [batchB, K, N], row-major.
+    const aT = transposeA ? swapLastTwo(backend, a, [batchA, k, m]) : a;
+    const bT = transposeB ? swapLastTwo(backend, b, [batchB, n, k]) : b;
+    try {
+      const out = backend.makeOutput([...outBatchDims, m, n], 'float32');
+      const outData = tensorData(backend, out, 'BatchMatMul');
+      const aData = tensorData(backend, aT, 'BatchMatMul');
+      const bData = tensorData(backend, bT, 'BatchMatMul');
+      if (batchB === 1) {
+        // [batchA, M, K] is [batchA*M, K] in memory, and out [batchA, M, N] is [batchA*M, N].
+        fastMatMul(backend, aData.id, bData.id, outData.id, batchA * m, k, n);
+        return out;
+      }
+      for (let i = 0; i < batch; i++) {
+        const [aId, releaseA] = batchA === 1 ? [aData.id, () => {}] : borrowTensorId(backend, m * k, aData.memoryOffset + 4 * i * m * k);
+        const [bId, releaseB] = borrowTensorId(backend, k * n, bData.memoryOffset + 4 * i * k * n);
+        const [outId, releaseOut] = borrowTensorId(backend, m * n, outData.memoryOffset + 4 * i * m * n);
+        try {
+          fastMatMul(backend, aId, bId, outId, m, k, n);
+        } finally {
+          releaseA();
+          releaseB();
+          releaseOut();
+        }
+      }
+      return out;
+    } finally {
+      if (aT !== a) backend.disposeData(aT.dataId);
+      if (bT !== b) backend.disposeData(bT.dataId);
+    }
+  }) as unknown as KernelFunc;
+}
+
+/**
+ * Kernel config for the replacement wasm `BatchMatMul`, given the stock config it wraps (its
+ * setupFunc still runs, so the stock fast path keeps working).
+ *
+ * @example
+ * const stock = tf.getKernel('BatchMatMul', 'wasm')!;
+ * tf.unregisterKernel('BatchMatMul', 'wasm');
+ * tf.registerKernel(batchMatMulWasmConfig(stock));
+ */
+export function batchMatMulWasmConfig(stock: KernelConfig): KernelConfig {
+  return { ...stock, kernelFunc: makeBatchMatMulWasm(stock.kernelFunc) };
+}
