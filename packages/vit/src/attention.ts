@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError } from '@vjepa/errors';
+import { linear } from './linear';
+import type { ParamStore } from './param-store';
+
+/**
+ * Multi-head self-attention with one fused `qkv` Linear(D, 3D) (with bias), scale `1/sqrt(head_dim)`,
+ * softmax over keys, then `proj` Linear(D, D). No attention mask (V-JEPA removes tokens by gathering).
+ * Registers `{prefix}.qkv.*` and `{prefix}.proj.*`.
+ *
+ * @example
+ * const attn = new Attention(store, 'blocks.0.attn', 64, 4);
+ * const y = attn.apply(x); // [B, N, 64]
+ */
+export class Attention {
+  readonly numHeads: number;
+  readonly headDim: number;
+  private readonly qkvw: tf.Variable;
+  private readonly qkvb: tf.Variable;
+  private readonly projw: tf.Variable;
+  private readonly projb: tf.Variable;
+
+  constructor(store: ParamStore, prefix: string, dim: number, numHeads: number, opts: { initStd?: number; projScale?: number } = {}) {
+    if (!Number.isInteger(numHeads) || numHeads <= 0 || dim % numHeads !== 0) {
+      throw new ConfigError(`${prefix} numHeads`, { expected: `a positive divisor of the width ${dim}`, received: String(numHeads) });
+    }
+    const std = opts.initStd ?? 0.02;
+    this.numHeads = numHeads;
+    this.headDim = dim / numHeads;
+    this.qkvw = store.add(`${prefix}.qkv.weight`, [3 * dim, dim], { kind: 'truncNormal', std });
+    this.qkvb = store.add(`${prefix}.qkv.bias`, [3 * dim], { kind: 'zeros' });
+    this.projw = store.add(`${prefix}.proj.weight`, [dim, dim], { kind: 'truncNormal', std: std * (opts.projScale ?? 1) });
+    this.projb = store.add(`${prefix}.proj.bias`, [dim], { kind: 'zeros' });
+  }
+
+  /**
+   * Self-attention over the token axis. Call inside `tf.tidy` (or dispose the result).
+   *
+   * @example
+   * const y = attn.apply(x); // [B, N, D] -> [B, N, D]
+   */
+  apply(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const [b, n, d] = x.shape;
+      const h = this.numHeads;
+      const hd = this.headDim;
+      const qkv5 = tf.reshape(linear(x, this.qkvw, this.qkvb), [b, n, 3, h, hd]); // [B, N, 3, H, hd]
+      const qkv = tf.transpose(qkv5, [2, 0, 3, 1, 4]); // [3, B, H, N, hd]
+      const [q, k, v] = tf.unstack(qkv, 0); // each [B, H, N, hd]
+      const logits = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)); // [B, H, N, N]
+      const attn = tf.softmax(logits, -1);
+      const heads = tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]); // [B, N, H, hd]
+      const out = tf.reshape(heads, [b, n, d]); // [B, N, D]
+      return linear(out, this.projw, this.projb);
+    });
+  }
+}
