@@ -68,13 +68,17 @@ function samePairs(a: readonly MaskPair[], b: readonly MaskPair[]): boolean {
   );
 }
 
-/** Runs `fn` with Math.random replaced by a counter; returns the result and whether it was called. */
+/**
+ * Runs `fn` with Math.random replaced by a seeded stand-in that records being called; returns the
+ * result and whether it was called.
+ */
 function withMathRandomGuard<T>(fn: () => T): { value: T; used: boolean } {
   const original = Math.random;
+  const standIn = createRng(0);
   let used = false;
   Math.random = () => {
     used = true;
-    return original();
+    return standIn.next();
   };
   try {
     return { value: fn(), used };
