@@ -1,1 +1,4 @@
-export {};
+export { VJEPAPredictor } from './predictor';
+export type { PredictorApplyOptions, PredictorOptions } from './predictor';
+export { predictorConfigFor, resolvePredictorConfig } from './config';
+export type { PredictorConfig, PredictorConfigInput } from './config';
