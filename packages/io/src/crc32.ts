@@ -1,0 +1,31 @@
+import { nodeZlib } from './node-builtins';
+
+let table: Uint32Array | undefined;
+
+function crcTable(): Uint32Array {
+  if (table) return table;
+  table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+}
+
+const native = (nodeZlib() as { crc32?: (data: Uint8Array, value?: number) => number } | undefined)?.crc32;
+
+/**
+ * CRC-32 (the ZIP polynomial) of `bytes`, as an unsigned 32-bit number. Uses `zlib.crc32` when
+ * this Node has it, a table otherwise.
+ *
+ * @example
+ * crc32(new TextEncoder().encode('123456789')); // 0xcbf43926
+ */
+export function crc32(bytes: Uint8Array): number {
+  if (typeof native === 'function') return native(bytes) >>> 0;
+  const t = crcTable();
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

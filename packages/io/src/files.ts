@@ -1,0 +1,78 @@
+import { CheckpointError, DataError } from '@vjepa/errors';
+
+/** Options for {@link readFileBytes}. */
+export interface ReadFileBytesOptions {
+  /**
+   * Which error to throw when the file cannot be read. Default: `checkpoint` for .pth/.pt/.tar/
+   * .ckpt/.bin/.safetensors, `data` otherwise.
+   */
+  as?: 'checkpoint' | 'data';
+}
+
+const CHECKPOINT_EXT = /\.(pth|pt|tar|ckpt|bin|safetensors)$/i;
+
+/**
+ * Reads a whole file into a Uint8Array (Node only). A missing or unreadable file becomes a
+ * CheckpointError or DataError naming the path.
+ *
+ * @example
+ * const bytes = await readFileBytes('checkpoint.pth.tar');
+ */
+export async function readFileBytes(path: string, opts: ReadFileBytesOptions = {}): Promise<Uint8Array> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const Err = (opts.as ?? (CHECKPOINT_EXT.test(path) ? 'checkpoint' : 'data')) === 'checkpoint' ? CheckpointError : DataError;
+    throw new Err(`file "${path}"`, {
+      expected: 'a readable file',
+      received: code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : code === 'EACCES' ? 'permission denied' : String((cause as Error).message),
+      hint: code === 'ENOENT' ? `Check the path (resolved against ${process.cwd()}).` : undefined,
+      cause,
+    });
+  }
+}
+
+let counter = 0;
+
+/**
+ * Writes a file atomically (Node only): a temp file `.<name>.tmp-<pid>-<n>` in the same directory
+ * is written and fsynced, then renamed over `path`. If anything fails the old file is untouched
+ * and the temp file is removed.
+ *
+ * @example
+ * await writeFileAtomic('out/weights.safetensors', writeSafetensors(sd));
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const { dirname, basename, join } = await import('node:path');
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`);
+  let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
+  try {
+    handle = await fs.open(tmp, 'wx');
+    await handle.writeFile(bytes);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.rename(tmp, path);
+  } catch (cause) {
+    if (handle) await handle.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw new DataError(`writing "${path}"`, {
+      expected: 'a writable directory',
+      received: String((cause as Error).message),
+      hint: 'The previous file, if any, is unchanged.',
+      cause,
+    });
+  }
+  // make the rename durable where the platform allows fsync on a directory
+  try {
+    const dir = await fs.open(dirname(path), 'r');
+    await dir.sync().catch(() => undefined);
+    await dir.close();
+  } catch {
+    // not supported (e.g. Windows); the rename itself already happened
+  }
+}

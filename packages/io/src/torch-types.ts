@@ -1,0 +1,63 @@
+import type { DType } from './tensor-data';
+
+/**
+ * PyTorch's legacy storage class names and the dtype each holds (e.g. `torch.FloatStorage`).
+ *
+ * @example
+ * STORAGE_DTYPES.FloatStorage; // 'float32'
+ */
+export const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
+  FloatStorage: 'float32',
+  DoubleStorage: 'float64',
+  HalfStorage: 'float16',
+  BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
+  BoolStorage: 'bool',
+};
+
+/**
+ * `torch.<name>` dtype objects (with their aliases) and the dtype each stands for.
+ *
+ * @example
+ * TORCH_DTYPES.long; // 'int64'
+ */
+export const TORCH_DTYPES: Readonly<Record<string, DType>> = {
+  float32: 'float32',
+  float: 'float32',
+  float64: 'float64',
+  double: 'float64',
+  float16: 'float16',
+  half: 'float16',
+  bfloat16: 'bfloat16',
+  int64: 'int64',
+  long: 'int64',
+  int32: 'int32',
+  int: 'int32',
+  int16: 'int16',
+  short: 'int16',
+  int8: 'int8',
+  uint8: 'uint8',
+  bool: 'bool',
+};
+
+/** A storage class or dtype named by a pickle; `untyped` storages hold raw bytes. */
+export class TorchStorageType {
+  constructor(
+    readonly name: string,
+    readonly dtype: DType,
+    readonly untyped = false,
+  ) {}
+}
+
+/** A storage loaded from `data/<key>`: raw little-endian bytes of `dtype` elements. */
+export class TorchStorage {
+  constructor(
+    readonly key: string,
+    readonly dtype: DType,
+    readonly bytes: Uint8Array,
+  ) {}
+}

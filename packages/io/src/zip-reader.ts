@@ -1,0 +1,195 @@
+import { CheckpointError } from '@vjepa/errors';
+import { crc32 } from './crc32';
+import { nodeZlib } from './node-builtins';
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_EOCD = 0x06054b50;
+const SIG_ZIP64_EOCD = 0x06064b50;
+const SIG_ZIP64_LOCATOR = 0x07064b50;
+const U32_MAX = 0xffffffff;
+const U16_MAX = 0xffff;
+
+/** One file of a ZIP archive, as its central directory describes it. */
+export interface ZipEntry {
+  readonly name: string;
+  /** 0 = stored, 8 = deflate. */
+  readonly method: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly crc32: number;
+  /** Offset of the entry's local header. */
+  readonly localOffset: number;
+  /** Offset of the entry's (possibly compressed) data, after its local header. */
+  readonly dataOffset: number;
+}
+
+/** A parsed ZIP archive whose entries are extracted on demand. */
+export interface ZipArchive {
+  /** Entries by name, in central-directory order. */
+  readonly entries: ReadonlyMap<string, ZipEntry>;
+  /**
+   * The uncompressed bytes of an entry, CRC-checked. Stored entries are views into the archive.
+   * Throws a CheckpointError naming the file and entry when it is missing or corrupt.
+   */
+  read(name: string): Uint8Array;
+}
+
+/** Options for {@link readZip}. */
+export interface ReadZipOptions {
+  /** File name used in error messages. */
+  file?: string;
+  /** Check each entry's CRC-32 when it is read (default true). */
+  verifyCrc?: boolean;
+}
+
+/**
+ * Parses a ZIP archive from its central directory (zip64 included) and validates that every
+ * entry's local header and data lie inside the file. Supports stored and deflated entries.
+ *
+ * @example
+ * const zip = readZip(bytes, { file: 'checkpoint.pth.tar' });
+ * const pickle = zip.read('checkpoint.pth/data.pkl');
+ */
+export function readZip(bytes: Uint8Array, opts: ReadZipOptions = {}): ZipArchive {
+  const file = opts.file ?? '<zip bytes>';
+  const verifyCrc = opts.verifyCrc ?? true;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fail = (what: string, expected: string, received: string, hint?: string): CheckpointError =>
+    new CheckpointError(`${file}: ${what}`, {
+      expected,
+      received,
+      hint: hint ?? 'The file is truncated or corrupt; copy or download it again.',
+    });
+
+  // End of central directory: 22 bytes + a comment of up to 64 KiB, found by scanning backwards.
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - U16_MAX); i--) {
+    if (view.getUint32(i, true) === SIG_EOCD && i + 22 + view.getUint16(i + 20, true) === bytes.length) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) {
+    throw fail('end of central directory', 'a ZIP end-of-central-directory record', `none in the last ${Math.min(bytes.length, 22 + U16_MAX)} bytes of ${bytes.length}`);
+  }
+  let count = view.getUint16(eocd + 10, true);
+  let cdSize = view.getUint32(eocd + 12, true);
+  let cdOffset = view.getUint32(eocd + 16, true);
+  let cdLimit = eocd;
+  if (count === U16_MAX || cdSize === U32_MAX || cdOffset === U32_MAX) {
+    const loc = eocd - 20;
+    if (loc < 0 || view.getUint32(loc, true) !== SIG_ZIP64_LOCATOR) {
+      throw fail('zip64 locator', 'a zip64 end-of-central-directory locator before the end record', 'none');
+    }
+    const z64 = safeNumber(view.getBigUint64(loc + 8, true));
+    if (z64 + 56 > loc || view.getUint32(z64, true) !== SIG_ZIP64_EOCD) {
+      throw fail('zip64 end of central directory', `a zip64 record at offset ${z64}`, 'none there');
+    }
+    count = safeNumber(view.getBigUint64(z64 + 32, true));
+    cdSize = safeNumber(view.getBigUint64(z64 + 40, true));
+    cdOffset = safeNumber(view.getBigUint64(z64 + 48, true));
+    cdLimit = z64;
+  }
+  if (cdOffset + cdSize > cdLimit) {
+    throw fail('central directory', `to end by offset ${cdLimit}`, `offset ${cdOffset} + size ${cdSize}`);
+  }
+
+  const entries = new Map<string, ZipEntry>();
+  let p = cdOffset;
+  const decoder = new TextDecoder('utf-8');
+  for (let n = 0; n < count; n++) {
+    if (p + 46 > cdOffset + cdSize || view.getUint32(p, true) !== SIG_CENTRAL) {
+      throw fail(`central directory entry ${n}`, `a central directory header at offset ${p}`, p + 4 > bytes.length ? 'end of file' : `signature 0x${view.getUint32(p, true).toString(16)}`);
+    }
+    const flags = view.getUint16(p + 8, true);
+    const method = view.getUint16(p + 10, true);
+    const crc = view.getUint32(p + 16, true);
+    let compressedSize = view.getUint32(p + 20, true);
+    let size = view.getUint32(p + 24, true);
+    const nameLen = view.getUint16(p + 28, true);
+    const extraLen = view.getUint16(p + 30, true);
+    const commentLen = view.getUint16(p + 32, true);
+    let localOffset = view.getUint32(p + 42, true);
+    const end = p + 46 + nameLen + extraLen + commentLen;
+    if (end > cdOffset + cdSize) {
+      throw fail(`central directory entry ${n}`, `to end inside the central directory (by ${cdOffset + cdSize})`, `end at ${end}`);
+    }
+    const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen));
+    // zip64 extra field (id 1): the 64-bit values, in order, of whichever fields are 0xffffffff.
+    let q = p + 46 + nameLen;
+    const extraEnd = q + extraLen;
+    while (q + 4 <= extraEnd) {
+      const id = view.getUint16(q, true);
+      const len = view.getUint16(q + 2, true);
+      if (id === 1) {
+        let r = q + 4;
+        const take = (): number => {
+          if (r + 8 > q + 4 + len) throw fail(`entry "${name}" zip64 extra field`, 'a 64-bit value for each 0xffffffff field', `${len} bytes`);
+          const v = safeNumber(view.getBigUint64(r, true));
+          r += 8;
+          return v;
+        };
+        if (size === U32_MAX) size = take();
+        if (compressedSize === U32_MAX) compressedSize = take();
+        if (localOffset === U32_MAX) localOffset = take();
+      }
+      q += 4 + len;
+    }
+    if (flags & 1) throw fail(`entry "${name}"`, 'an unencrypted entry', 'an encrypted one');
+    if (method !== 0 && method !== 8) {
+      throw fail(`entry "${name}" compression method`, '0 (stored) or 8 (deflate)', `${method}`, 'Re-save the checkpoint with torch.save.');
+    }
+    if (method === 0 && compressedSize !== size) {
+      throw fail(`entry "${name}" sizes`, 'equal stored and uncompressed sizes', `${compressedSize} and ${size}`);
+    }
+    if (localOffset + 30 > cdOffset || view.getUint32(localOffset, true) !== SIG_LOCAL) {
+      throw fail(`entry "${name}" local header`, `a local file header at offset ${localOffset} (before the central directory at ${cdOffset})`, localOffset + 30 > cdOffset ? 'an offset past it' : 'a different signature');
+    }
+    const dataOffset = localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
+    if (dataOffset + compressedSize > cdOffset) {
+      throw fail(`entry "${name}" data`, `${compressedSize} bytes from offset ${dataOffset} ending before the central directory at ${cdOffset}`, `an end at ${dataOffset + compressedSize}`);
+    }
+    entries.set(name, { name, method, compressedSize, size, crc32: crc, localOffset, dataOffset });
+    p = end;
+  }
+
+  return {
+    entries,
+    read(name: string): Uint8Array {
+      const e = entries.get(name);
+      if (e === undefined) {
+        throw new CheckpointError(`${file}: entry "${name}"`, {
+          expected: 'an entry of the archive',
+          received: `none (entries: ${[...entries.keys()].slice(0, 12).join(', ')}${entries.size > 12 ? ', ...' : ''})`,
+        });
+      }
+      const raw = bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
+      let out: Uint8Array;
+      if (e.method === 0) {
+        out = raw;
+      } else {
+        const zlib = nodeZlib();
+        if (!zlib) {
+          throw new CheckpointError(`${file}: entry "${name}"`, { expected: 'a stored entry (deflate needs Node\'s zlib)', received: 'a deflated entry' });
+        }
+        try {
+          out = new Uint8Array(zlib.inflateRawSync(raw));
+        } catch (cause) {
+          throw new CheckpointError(`${file}: entry "${name}"`, { expected: 'valid deflate data', received: (cause as Error).message, cause });
+        }
+        if (out.length !== e.size) throw fail(`entry "${name}" size`, `${e.size} bytes after inflating`, `${out.length}`);
+      }
+      if (verifyCrc) {
+        const got = crc32(out);
+        if (got !== e.crc32) throw fail(`entry "${name}" CRC-32`, `0x${e.crc32.toString(16).padStart(8, '0')}`, `0x${got.toString(16).padStart(8, '0')}`);
+      }
+      return out;
+    },
+  };
+}
+
+function safeNumber(v: bigint): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+  return Number(v);
+}
