@@ -119,7 +119,12 @@ function checkRange(path: string, value: unknown, kind: 'scale' | 'ratio'): read
   return [lo, hi];
 }
 
-/** Validates and normalises mask types; `style` picks the key names used in error paths. */
+/**
+ * Validates and normalises mask types (internal); `style` picks the key names used in error paths.
+ *
+ * @example
+ * normaliseMaskTypes(list, 'mask', 'snake'); // throws ConfigError at e.g. mask[1].spatial_scale
+ */
 export function normaliseMaskTypes(list: unknown, prefix: string, style: 'camel' | 'snake'): MaskTypeOptions[] {
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigError(prefix, { expected: 'a non-empty list of mask types', received: show(list) });
@@ -159,12 +164,12 @@ export function normaliseMaskTypes(list: unknown, prefix: string, style: 'camel'
 }
 
 /**
- * Converts the official YAML `mask:` list (snake_case keys) into `MaskTypeOptions`, validating every
- * entry; errors name the path, e.g. `mask[1].spatial_scale`.
+ * Converts the official YAML `mask:` list (snake_case keys, as parsed from YAML, so typed loosely)
+ * into `MaskTypeOptions`, validating every entry; errors name the path, e.g. `mask[1].spatial_scale`.
  *
  * @example
  * const maskTypes = fromOfficialMaskConfig(yaml.mask); // then multiblock3d(maskTypes)
  */
-export function fromOfficialMaskConfig(list: readonly OfficialMaskConfig[], path = 'mask'): MaskTypeOptions[] {
+export function fromOfficialMaskConfig(list: readonly OfficialMaskConfig[] | unknown, path = 'mask'): MaskTypeOptions[] {
   return normaliseMaskTypes(list, path, 'snake');
 }

@@ -29,7 +29,12 @@ export interface Multiblock3dOptions {
   readonly maxResampleAttempts?: number;
 }
 
-/** Stream id mixed with the step to seed the block-size generator (a fixed, documented constant). */
+/**
+ * Stream id mixed with the step to seed the block-size generator (a fixed, documented constant).
+ *
+ * @example
+ * const sizeRng = createRng(deriveSeed(BLOCK_SIZE_STREAM, step)); // what multiblock3d draws sizes from
+ */
 export const BLOCK_SIZE_STREAM = 0x6d62_6c6b; // "mblk"
 
 /** Python's round(): half to even. */
