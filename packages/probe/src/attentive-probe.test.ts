@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
-import { readNpy, readSafetensors, toFloat32, type StateDict } from '@vjepa/io';
+import { readNpy, readSafetensors, readTorchCheckpoint, selectStateDict, toFloat32, type StateDict } from '@vjepa/io';
 import { CheckpointError, ConfigError, ShapeError } from '@vjepa/errors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AttentiveProbe } from './attentive-probe';
@@ -25,43 +25,55 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
+async function checkParity(classifier: StateDict, file: string) {
+  const { feats, logits } = await parityInputs();
+  const probe = new AttentiveProbe({ embedDim: 64, numHeads: 4, numClasses: 5 }); // arch.json probe
+  const report = probe.loadStateDict(classifier, { file });
+  expect(report.missing).toEqual([]);
+  expect(report.unexpected).toEqual([]);
+  expect(report.loaded).toHaveLength(17);
+  const x = tf.tensor3d(toFloat32(feats), feats.shape as [number, number, number]); // [2, 32, 64]
+  const y = probe.apply(x);
+  expect(y.shape).toEqual([2, 5]);
+  const diff = maxAbsDiff(await y.data(), toFloat32(logits));
+  expect(diff).toBeLessThan(1e-4);
+  tf.dispose([x, y]);
+  probe.dispose();
+  return diff;
+}
+
 describe('AttentiveProbe parity with the official classifier', () => {
+  it('reproduces expected_probe_logits from probe.pth.tar (classifier, module. prefix)', async () => {
+    const ckpt = readTorchCheckpoint(await bytes('probe.pth.tar'), { file: 'probe.pth.tar' }) as { classifier: StateDict };
+    expect(Object.keys(ckpt.classifier).every((k) => k.startsWith('module.'))).toBe(true);
+    await checkParity(ckpt.classifier, 'probe.pth.tar');
+  });
+
   it('reproduces expected_probe_logits from weights.safetensors (classifier.)', async () => {
-    const { feats, logits } = await parityInputs();
     const { tensors } = readSafetensors(await bytes('weights.safetensors'), { file: 'weights.safetensors' });
-    const probe = new AttentiveProbe({ embedDim: 64, numHeads: 4, numClasses: 5 });
-    const report = probe.loadStateDict(tensors, { file: 'weights.safetensors', stripPrefixes: ['classifier.'], allowPartial: true });
-    expect(report.missing).toEqual([]);
-    expect(report.mismatched).toEqual([]);
-    expect(report.loaded).toHaveLength(17);
-    const x = tf.tensor3d(toFloat32(feats), feats.shape as [number, number, number]);
-    const y = probe.apply(x);
-    expect(y.shape).toEqual([2, 5]);
-    expect(maxAbsDiff(await y.data(), toFloat32(logits))).toBeLessThan(1e-4);
-    tf.dispose([x, y]);
-    probe.dispose();
+    await checkParity(selectStateDict(tensors, 'classifier', { file: 'weights.safetensors' }), 'weights.safetensors');
   });
 
   it('does not apply xattn.proj but keeps it and saves it back', async () => {
     const { tensors } = readSafetensors(await bytes('weights.safetensors'), { file: 'weights.safetensors' });
-    const classifier: StateDict = {};
-    for (const [k, v] of Object.entries(tensors)) if (k.startsWith('classifier.')) classifier[k.slice('classifier.'.length)] = v;
+    const classifier = selectStateDict(tensors, 'classifier');
     const probe = new AttentiveProbe({ embedDim: 64, numHeads: 4, numClasses: 5 });
     probe.loadStateDict(classifier);
-    const saved = probe.stateDict();
+    const saved = await probe.stateDict();
     const key = 'pooler.cross_attention_block.xattn.proj.weight';
     expect(Array.from(saved[key].data as Float32Array)).toEqual(Array.from(toFloat32(classifier[key])));
     expect(Object.keys(saved).sort()).toEqual(Object.keys(classifier).sort());
     expect(probe.trainableVariables().has(key)).toBe(false);
+    expect(probe.trainableVariables().size).toBe(15);
     // changing proj must not change the logits
     const x = tf.randomNormal([1, 3, 64], 0, 1, 'float32', 1);
-    const before = await probe.apply(x).data();
+    const before = probe.apply(x);
     const proj = probe.variables().get(key)!;
     proj.assign(tf.onesLike(proj));
-    const after = await probe.apply(x).data();
-    expect(maxAbsDiff(before, after)).toBe(0);
+    const after = probe.apply(x);
+    expect(maxAbsDiff(await before.data(), await after.data())).toBe(0);
+    tf.dispose([x, before, after]);
     probe.dispose();
-    x.dispose();
   });
 });
 
@@ -85,9 +97,8 @@ describe('AttentiveProbe', () => {
     const x = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 4);
     const onTokens = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, depth: 3, seed: 1 });
     const onQuery = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, depth: 3, seed: 1, blocksOn: 'query' });
-    expect([...onTokens.expectedShapes().keys()].filter((k) => k.startsWith('pooler.blocks.'))).toHaveLength(2 * 12);
-    expect(onTokens.expectedShapes().get('pooler.blocks.1.attn.qkv.weight')).toEqual([24, 8]);
-    // the linear bias starts at zero; move it so both layouts' outputs depend on everything
+    expect(Object.keys(onTokens.expectedShapes()).filter((k) => k.startsWith('pooler.blocks.'))).toHaveLength(2 * 12);
+    expect(onTokens.expectedShapes()['pooler.blocks.1.attn.qkv.weight']).toEqual([24, 8]);
     const ya = onTokens.apply(x);
     const yb = onQuery.apply(x);
     expect(ya.shape).toEqual([2, 3]);
@@ -125,9 +136,9 @@ describe('AttentiveProbe', () => {
     expect(() => new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 0 })).toThrow(/numClasses/);
   });
 
-  it('lists every missing, unexpected and mis-shaped key', () => {
+  it('lists every missing, unexpected and mis-shaped key', async () => {
     const probe = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3 });
-    const sd = probe.stateDict();
+    const sd = await probe.stateDict();
     const bad: StateDict = {};
     for (const [k, v] of Object.entries(sd)) bad[`module.${k}`] = v;
     delete bad['module.linear.bias'];
@@ -138,9 +149,13 @@ describe('AttentiveProbe', () => {
     expect(err).toBeInstanceOf(CheckpointError);
     const msg = (err as Error).message;
     expect(msg).toContain('probe.pth.tar');
-    expect(msg).toContain('missing linear.bias');
-    expect(msg).toContain('unexpected extra');
-    expect(msg).toContain('linear.weight shape [4,8] (expected [3,8])');
+    expect(msg).toContain('1 missing (linear.bias)');
+    expect(msg).toContain('1 unexpected (extra)');
+    expect(msg).toContain('linear.weight: expected [3, 8], received [4, 8]');
+    // a probe built for another class count is named too
+    const other = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 4 });
+    expect(() => other.loadStateDict(sd, { file: 'probe.pth.tar' })).toThrow(/mis-shaped \(linear.weight: expected \[4, 8\], received \[3, 8\]; linear.bias/);
+    other.dispose();
     probe.dispose();
   });
 });

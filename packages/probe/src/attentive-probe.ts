@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '@vjepa/errors';
-import { gelu, layerNorm, linear, multiHeadAttention } from './layers';
-import { ParameterSet, type LoadStateDictOptions, type ParameterSpec, type ProbeLoadReport, type StateDictLike } from './parameters';
-import type { StateDict } from '@vjepa/io';
+import type { LoadReport, StateDict } from '@vjepa/io';
+import { Block, Mlp, ParamStore, layerNorm, linear } from '@vjepa/vit';
+import { multiHeadAttention } from './cross-attention';
+import { loadProbeState, probeStateDict, trainableOf, type ProbeLoadOptions } from './probe-state';
+import type { Probe } from './probe';
 
 /**
  * Options of an `AttentiveProbe`. Defaults follow the reference frozen evaluation.
@@ -28,13 +30,19 @@ export interface AttentiveProbeOptions {
   mlpRatio?: number;
   /** LayerNorm epsilon. Default 1e-6. */
   eps?: number;
-  /** Std of the truncated-normal init of weights and the query token. Default 0.02. */
+  /**
+   * Std of the truncated-normal init of weights and the query token. Default 0.02. As in the
+   * reference, the output layers are then divided by `sqrt(2 * layer)` (`pooler.blocks.{i}`: layer
+   * i + 1; the cross-attention `mlp.fc2`: layer max(1, depth - 1)).
+   */
   initStd?: number;
-  /** Seed of the init. Default 0. */
+  /** Seed of the init (each parameter derives its own seed from it and its name). Default 0. */
   seed?: number;
 }
 
 const CROSS = 'pooler.cross_attention_block';
+// stored in checkpoints, never applied (the released probes were trained without it)
+const UNUSED: ReadonlySet<string> = new Set([`${CROSS}.xattn.proj.weight`, `${CROSS}.xattn.proj.bias`]);
 
 /**
  * The V-JEPA attentive probe: one learnable query cross-attends to frozen tokens, then a linear
@@ -47,7 +55,7 @@ const CROSS = 'pooler.cross_attention_block';
  * const logits = probe.apply(tokens); // [B, N, 64] -> [B, 5]
  * probe.dispose();
  */
-export class AttentiveProbe {
+export class AttentiveProbe implements Probe {
   readonly embedDim: number;
   readonly numHeads: number;
   readonly numClasses: number;
@@ -55,7 +63,9 @@ export class AttentiveProbe {
   readonly blocksOn: 'tokens' | 'query';
   readonly mlpRatio: number;
   readonly eps: number;
-  private readonly params: ParameterSet;
+  private readonly store: ParamStore;
+  private readonly blocks: Block[] = [];
+  private readonly mlp: Mlp;
 
   constructor(options: AttentiveProbeOptions) {
     const { embedDim, numHeads, numClasses } = options;
@@ -76,7 +86,25 @@ export class AttentiveProbe {
     this.blocksOn = blocksOn;
     this.mlpRatio = mlpRatio;
     this.eps = options.eps ?? 1e-6;
-    this.params = new ParameterSet(attentiveProbeSpecs(embedDim, numClasses, depth, mlpRatio), { seed: options.seed ?? 0, std: options.initStd ?? 0.02 });
+    const std = options.initStd ?? 0.02;
+    this.store = new ParamStore({ seed: options.seed ?? 0, scope: 'attentive_probe' });
+    const add = (name: string, shape: number[], kind: 'truncNormal' | 'zeros' | 'ones') =>
+      this.store.add(name, shape, kind === 'truncNormal' ? { kind, std } : { kind });
+    add('pooler.query_tokens', [1, 1, embedDim], 'truncNormal');
+    for (let i = 0; i < depth - 1; i++) {
+      this.blocks.push(new Block(this.store, `pooler.blocks.${i}`, { dim: embedDim, numHeads, mlpRatio, eps: this.eps, initStd: std, outputScale: 1 / Math.sqrt(2 * (i + 1)) }));
+    }
+    add(`${CROSS}.norm1.weight`, [embedDim], 'ones');
+    add(`${CROSS}.norm1.bias`, [embedDim], 'zeros');
+    for (const [name, out] of [['q', embedDim], ['kv', 2 * embedDim], ['proj', embedDim]] as const) {
+      add(`${CROSS}.xattn.${name}.weight`, [out, embedDim], 'truncNormal');
+      add(`${CROSS}.xattn.${name}.bias`, [out], 'zeros');
+    }
+    add(`${CROSS}.norm2.weight`, [embedDim], 'ones');
+    add(`${CROSS}.norm2.bias`, [embedDim], 'zeros');
+    this.mlp = new Mlp(this.store, `${CROSS}.mlp`, embedDim, embedDim * mlpRatio, { initStd: std, fc2Scale: 1 / Math.sqrt(2 * Math.max(1, depth - 1)) });
+    add('linear.weight', [numClasses, embedDim], 'truncNormal');
+    add('linear.bias', [numClasses], 'zeros');
   }
 
   /**
@@ -111,7 +139,7 @@ export class AttentiveProbe {
    * for (const [name, v] of probe.trainableVariables()) console.log(name, v.shape);
    */
   trainableVariables(): Map<string, tf.Variable> {
-    return this.params.trainable();
+    return trainableOf(this.store, UNUSED);
   }
 
   /**
@@ -121,38 +149,40 @@ export class AttentiveProbe {
    * probe.variables().get('pooler.query_tokens'); // [1, 1, D]
    */
   variables(): Map<string, tf.Variable> {
-    return this.params.all();
+    return this.store.variables();
   }
 
   /**
    * Official names to expected shapes.
    *
    * @example
-   * probe.expectedShapes().get('linear.weight'); // [C, D]
+   * probe.expectedShapes()['linear.weight']; // [C, D]
    */
-  expectedShapes(): Map<string, number[]> {
-    return this.params.shapes();
+  expectedShapes(): Record<string, number[]> {
+    return this.store.expectedShapes();
   }
 
   /**
    * Load an official probe state dict (e.g. `classifier` of a probe checkpoint, keys prefixed
-   * `module.`, stripped by default). Throws listing every missing, unexpected or mis-shaped key.
+   * `module.`, stripped by default). Throws a `CheckpointError` listing every missing, unexpected
+   * or mis-shaped key unless `allowPartial`. `xattn.proj` is loaded and kept, though not applied.
    *
    * @example
-   * probe.loadStateDict(checkpoint.classifier, { file: 'probe.pth.tar' });
+   * const ckpt = readTorchCheckpoint(bytes, { file: 'probe.pth.tar' }) as { classifier: StateDict };
+   * probe.loadStateDict(ckpt.classifier, { file: 'probe.pth.tar' });
    */
-  loadStateDict(sd: StateDictLike, options: LoadStateDictOptions = {}): ProbeLoadReport {
-    return this.params.load(sd, options);
+  loadStateDict(sd: StateDict, options: ProbeLoadOptions = {}): LoadReport {
+    return loadProbeState(this.store, sd, 'attentive probe', options);
   }
 
   /**
    * A float32 copy of every parameter under official names (ready for `writeSafetensors`).
    *
    * @example
-   * const sd = probe.stateDict(); // { 'pooler.query_tokens': { dtype, shape, data }, ... }
+   * const sd = await probe.stateDict(); // { 'pooler.query_tokens': { dtype, shape, data }, ... }
    */
-  stateDict(): StateDict {
-    return this.params.stateDict();
+  stateDict(): Promise<StateDict> {
+    return probeStateDict(this.store);
   }
 
   /**
@@ -162,15 +192,15 @@ export class AttentiveProbe {
    * probe.dispose();
    */
   dispose(): void {
-    this.params.dispose();
+    this.store.dispose();
   }
 
   private p(name: string): tf.Variable {
-    return this.params.get(name);
+    return this.store.get(name);
   }
 
   private checkTokens(tokens: tf.Tensor): void {
-    if (tokens.rank !== 3 || tokens.shape[2] !== this.embedDim || tokens.shape[1] < 1) {
+    if (tokens.rank !== 3 || tokens.shape[2] !== this.embedDim || tokens.shape[1]! < 1) {
       throw new ShapeError('AttentiveProbe input tokens', { expected: `[B, N, ${this.embedDim}] with N >= 1`, received: `[${tokens.shape}]`, hint: 'the probe width must equal the encoder width' });
     }
   }
@@ -178,11 +208,10 @@ export class AttentiveProbe {
   private poolUnchecked(tokens: tf.Tensor3D): tf.Tensor2D {
     const b = tokens.shape[0];
     let x: tf.Tensor3D = tokens; // [B, N, D]
-    const extra = this.depth - 1;
-    if (this.blocksOn === 'tokens') for (let i = 0; i < extra; i++) x = this.selfBlock(`pooler.blocks.${i}`, x);
+    if (this.blocksOn === 'tokens') for (const block of this.blocks) x = block.apply(x) as tf.Tensor3D;
     let q = tf.tile(this.p('pooler.query_tokens'), [b, 1, 1]) as tf.Tensor3D; // [B, 1, D]
     q = this.crossBlock(q, x);
-    if (this.blocksOn === 'query') for (let i = 0; i < extra; i++) q = this.selfBlock(`pooler.blocks.${i}`, q);
+    if (this.blocksOn === 'query') for (const block of this.blocks) q = block.apply(q) as tf.Tensor3D;
     return tf.reshape(q, [b, this.embedDim]) as tf.Tensor2D; // [B, D]
   }
 
@@ -194,20 +223,7 @@ export class AttentiveProbe {
     const [k, v] = tf.split(kv, [d, d], 2) as [tf.Tensor3D, tf.Tensor3D]; // [B, N, D] each
     // xattn.proj is deliberately not applied (released probes were trained without it)
     const attended = tf.add(q, multiHeadAttention(qp, k, v, this.numHeads)) as tf.Tensor3D; // [B, 1, D]
-    return tf.add(attended, this.mlp(`${CROSS}.mlp`, this.norm(`${CROSS}.norm2`, attended))) as tf.Tensor3D;
-  }
-
-  private selfBlock(prefix: string, x: tf.Tensor3D): tf.Tensor3D {
-    const d = this.embedDim;
-    const qkv = this.lin(`${prefix}.attn.qkv`, this.norm(`${prefix}.norm1`, x)); // [B, L, 3D]
-    const [q, k, v] = tf.split(qkv, [d, d, d], 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-    const attn = this.lin(`${prefix}.attn.proj`, multiHeadAttention(q, k, v, this.numHeads)); // [B, L, D]
-    const h = tf.add(x, attn) as tf.Tensor3D;
-    return tf.add(h, this.mlp(`${prefix}.mlp`, this.norm(`${prefix}.norm2`, h))) as tf.Tensor3D;
-  }
-
-  private mlp(prefix: string, x: tf.Tensor): tf.Tensor {
-    return this.lin(`${prefix}.fc2`, gelu(this.lin(`${prefix}.fc1`, x))); // [.., 4D] -> [.., D]
+    return tf.add(attended, this.mlp.apply(this.norm(`${CROSS}.norm2`, attended))) as tf.Tensor3D;
   }
 
   private lin(prefix: string, x: tf.Tensor): tf.Tensor {
@@ -217,34 +233,6 @@ export class AttentiveProbe {
   private norm(prefix: string, x: tf.Tensor): tf.Tensor {
     return layerNorm(x, this.p(`${prefix}.weight`) as tf.Tensor1D, this.p(`${prefix}.bias`) as tf.Tensor1D, this.eps);
   }
-}
-
-function attentiveProbeSpecs(d: number, c: number, depth: number, mlpRatio: number): ParameterSpec[] {
-  const h = d * mlpRatio;
-  const lin = (name: string, out: number, inp: number, trainable = true): ParameterSpec[] => [
-    { name: `${name}.weight`, shape: [out, inp], init: 'truncNormal', trainable },
-    { name: `${name}.bias`, shape: [out], init: 'zeros', trainable },
-  ];
-  const ln = (name: string): ParameterSpec[] => [
-    { name: `${name}.weight`, shape: [d], init: 'ones' },
-    { name: `${name}.bias`, shape: [d], init: 'zeros' },
-  ];
-  const specs: ParameterSpec[] = [{ name: 'pooler.query_tokens', shape: [1, 1, d], init: 'truncNormal' }];
-  for (let i = 0; i < depth - 1; i++) {
-    const p = `pooler.blocks.${i}`;
-    specs.push(...ln(`${p}.norm1`), ...lin(`${p}.attn.qkv`, 3 * d, d), ...lin(`${p}.attn.proj`, d, d), ...ln(`${p}.norm2`), ...lin(`${p}.mlp.fc1`, h, d), ...lin(`${p}.mlp.fc2`, d, h));
-  }
-  specs.push(
-    ...ln(`${CROSS}.norm1`),
-    ...lin(`${CROSS}.xattn.q`, d, d),
-    ...lin(`${CROSS}.xattn.kv`, 2 * d, d),
-    ...lin(`${CROSS}.xattn.proj`, d, d, false),
-    ...ln(`${CROSS}.norm2`),
-    ...lin(`${CROSS}.mlp.fc1`, h, d),
-    ...lin(`${CROSS}.mlp.fc2`, d, h),
-    ...lin('linear', c, d),
-  );
-  return specs;
 }
 
 function positiveInt(what: string, value: number): void {
