@@ -1,1 +1,14 @@
-export {};
+export { DEFAULT_TRAINER_CONFIG, resolveTrainerConfig } from './config';
+export type { CheckpointConfig, LossConfig, OptimizationConfig, TrainerConfig, TrainerConfigInput } from './config';
+export { featureSpread, meanSquaredError, regressionLoss, varianceRegulariser } from './losses';
+export { trainableNamed } from './models';
+export type { EncoderModel, PredictorModel } from './models';
+export { computeJepaLoss, computeObjective, featureTargets, indexBatchTensor } from './objective';
+export type { MaskTensors, ObjectiveOptions, ObjectiveOutputs } from './objective';
+export { normalizedPixelTargets } from './pixels';
+export { layerNormNoParams, takeTokens } from './tokens';
+export { MASK_RNG_STREAM, Trainer, createTrainer } from './trainer';
+export type { StepMetrics, TrainerOptions } from './trainer';
+export { CHECKPOINT_FORMAT, checkpointName, exportOfficial, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from './checkpoint';
+export type { CheckpointManifest } from './checkpoint';
+export { LATEST_POINTER, MANIFEST_FILE, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-dir';

@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError } from '@vjepa/errors';
+
+function sameShape(what: string, a: tf.Tensor, b: tf.Tensor): void {
+  if (!tf.util.arraysEqual(a.shape, b.shape)) {
+    throw new ShapeError(what, { expected: `prediction and target of one shape, target [${b.shape}]`, received: `prediction [${a.shape}]` });
+  }
+}
+
+/**
+ * The V-JEPA per-mask-type loss, `mean(|pred - target|^p) / p` (p = 1: plain L1, the released value).
+ *
+ * @example
+ * const loss = tf.tidy(() => regressionLoss(pred, target)); // scalar
+ */
+export function regressionLoss(pred: tf.Tensor, target: tf.Tensor, p = 1): tf.Scalar {
+  sameShape('regressionLoss', pred, target);
+  return tf.tidy(() => {
+    const diff = tf.abs(tf.sub(pred, target));
+    const powered = p === 1 ? diff : tf.pow(diff, p);
+    return tf.div(tf.mean(powered), p) as tf.Scalar;
+  });
+}
+
+/**
+ * Mean squared error, the pixel objective's loss.
+ *
+ * @example
+ * const loss = tf.tidy(() => meanSquaredError(pred, pixels)); // scalar
+ */
+export function meanSquaredError(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  sameShape('meanSquaredError', pred, target);
+  return tf.tidy(() => tf.mean(tf.square(tf.sub(pred, target))) as tf.Scalar);
+}
+
+/** Unbiased variance over axis 1 (PyTorch's default `var(dim=1)`), `[B, K, D] -> [B, D]`. */
+function tokenVariance(z: tf.Tensor): tf.Tensor {
+  const k = z.shape[1] as number;
+  const mean = tf.mean(z, 1, true); // [B, 1, D]
+  const ss = tf.sum(tf.square(tf.sub(z, mean)), 1); // [B, D]
+  return tf.div(ss, Math.max(1, k - 1)); // [B, D]; K = 1 would be NaN in PyTorch, 0 here
+}
+
+/**
+ * The reference's optional variance regulariser on the predictions:
+ * `pstd = mean over mask types of sqrt(var(z, dim=1) + 1e-4)` (unbiased variance over the token axis,
+ * PyTorch's default), `reg = mean(relu(1 - pstd))`. Weight 0 in every release.
+ *
+ * @example
+ * const reg = tf.tidy(() => varianceRegulariser([predShort, predLong])); // scalar
+ */
+export function varianceRegulariser(preds: readonly tf.Tensor[]): tf.Scalar {
+  if (preds.length === 0) throw new ShapeError('varianceRegulariser(preds)', { expected: 'at least one [B, K, D] tensor', received: 'none' });
+  return tf.tidy(() => {
+    const pstd = tf.div(tf.addN(preds.map((z) => tf.sqrt(tf.add(tokenVariance(z), 1e-4)))), preds.length); // [B, D]
+    return tf.mean(tf.relu(tf.sub(1, pstd))) as tf.Scalar;
+  });
+}
+
+/**
+ * Feature spread: the standard deviation of the predictions across tokens (unbiased, per sample and
+ * feature), averaged over samples, features and mask types. A falling spread while the loss falls is
+ * the partial-collapse signature (see small-scale-learning.md).
+ *
+ * @example
+ * const spread = tf.tidy(() => featureSpread(preds)); // scalar
+ */
+export function featureSpread(preds: readonly tf.Tensor[]): tf.Scalar {
+  if (preds.length === 0) throw new ShapeError('featureSpread(preds)', { expected: 'at least one [B, K, D] tensor', received: 'none' });
+  return tf.tidy(() => tf.div(tf.addN(preds.map((z) => tf.mean(tf.sqrt(tokenVariance(z))))), preds.length) as tf.Scalar);
+}

@@ -1,0 +1,363 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
+import { type MaskingStrategy, type Rng, assertValidMaskPairs, createRng, deriveSeed, restoreRng } from '@vjepa/masking';
+import {
+  AdamW,
+  CosineWDSchedule,
+  LinearMomentumSchedule,
+  WarmupCosineSchedule,
+  clipGradNorm,
+  emaUpdate,
+  gradNorm,
+  prefixed,
+  scheduleLength,
+  vjepaParamGroups,
+} from '@vjepa/optim';
+import { checkpointName, exportOfficial, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { type TrainerConfig, type TrainerConfigInput, resolveTrainerConfig } from './config';
+import { type EncoderModel, type PredictorModel, trainableNamed } from './models';
+import { type MaskTensors, computeObjective, featureTargets, indexBatchTensor } from './objective';
+import { normalizedPixelTargets } from './pixels';
+import { takeTokens } from './tokens';
+
+/** Stream id mixed into the trainer seed for the masking generator. */
+export const MASK_RNG_STREAM = 0x6d61736b; // "mask"
+
+/**
+ * Everything one training step reports (numbers read back once per step).
+ *
+ * @example
+ * const m: StepMetrics = await trainer.step(clips);
+ * console.log(m.iteration, m.loss, m.lr, m.featureSpread);
+ */
+export interface StepMetrics {
+  /** The 0-based iteration this step ran. */
+  readonly iteration: number;
+  /** `floor(iteration / ipe)`. */
+  readonly epoch: number;
+  /** Total loss: mean of the per-type losses plus `regCoeff * reg`. */
+  readonly loss: number;
+  /** Loss of each mask type. */
+  readonly lossPerType: readonly number[];
+  /** The variance-regulariser term (computed even when its weight is 0). */
+  readonly reg: number;
+  readonly lr: number;
+  readonly wd: number;
+  /** EMA momentum applied after this step (1 and unused for the pixel objective). */
+  readonly momentum: number;
+  /** Pre-clip L2 gradient norms per module. */
+  readonly gradNorm: { readonly encoder: number; readonly predictor: number };
+  /** Whether clipping was active (`epoch > warmupEpochs` and `clipGrad` set). */
+  readonly clipped: boolean;
+  readonly contextSizes: readonly number[];
+  readonly targetSizes: readonly number[];
+  /** Std of the predictions across tokens: the partial-collapse indicator. */
+  readonly featureSpread: number;
+  /** `tf.memory().numTensors` after the step. */
+  readonly numTensors: number;
+}
+
+/**
+ * What {@link createTrainer} is given.
+ *
+ * @example
+ * const options: TrainerOptions = { encoder, predictor, masking: multiblock3d(RELEASED_MASK_TYPES), config: {}, seed: 0 };
+ */
+export interface TrainerOptions {
+  readonly encoder: EncoderModel;
+  readonly predictor: PredictorModel;
+  readonly masking: MaskingStrategy;
+  readonly config?: TrainerConfigInput;
+  /** Seeds the masking generator. Default 0. */
+  readonly seed?: number;
+}
+
+/**
+ * The V-JEPA trainer: owns the EMA target encoder, AdamW, the schedules and the masking generator,
+ * and runs the reference training step. See {@link createTrainer}.
+ *
+ * @example
+ * const trainer = createTrainer({ encoder, predictor, masking, config });
+ * for (const clips of batches) console.log((await trainer.step(clips)).loss);
+ */
+export class Trainer {
+  readonly config: TrainerConfig;
+  readonly encoder: EncoderModel;
+  readonly predictor: PredictorModel;
+  /** The EMA target encoder (null for the pixel objective). */
+  readonly targetEncoder: EncoderModel | null;
+  readonly masking: MaskingStrategy;
+  readonly optimizer: AdamW;
+  readonly schedules: { readonly lr: WarmupCosineSchedule; readonly wd: CosineWDSchedule; readonly momentum: LinearMomentumSchedule };
+  readonly seed: number;
+  /** The next iteration to run (= steps done). */
+  iteration = 0;
+  /** @internal the masking generator; part of the checkpoint. */
+  rng: Rng;
+  private readonly encoderVars: Map<string, tf.Variable>;
+  private readonly predictorVars: Map<string, tf.Variable>;
+  private readonly byTfName = new Map<string, { module: 'encoder' | 'predictor'; name: string }>();
+
+  /** Use {@link createTrainer}. */
+  constructor(options: TrainerOptions) {
+    const { encoder, predictor, masking } = options;
+    this.config = resolveTrainerConfig(options.config ?? {});
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed)) throw new ConfigError('createTrainer: seed', { expected: 'a safe integer', received: String(seed) });
+    this.seed = seed;
+    checkModels(this.config, encoder, predictor, masking);
+    this.encoder = encoder;
+    this.predictor = predictor;
+    this.masking = masking;
+    this.targetEncoder = this.config.loss.objective === 'features' ? encoder.clone({ trainable: false }) : null;
+
+    const o = this.config.optimization;
+    const totalSteps = scheduleLength({ epochs: o.epochs, ipe: o.ipe, ipeScale: o.ipeScale });
+    this.schedules = {
+      lr: new WarmupCosineSchedule({ warmupSteps: o.warmupEpochs * o.ipe, startLr: o.startLr, refLr: o.lr, finalLr: o.finalLr, totalSteps }),
+      wd: new CosineWDSchedule({ refWd: o.weightDecay, finalWd: o.finalWeightDecay, totalSteps }),
+      momentum: new LinearMomentumSchedule({ start: o.ema[0], end: o.ema[1], totalSteps }),
+    };
+
+    this.encoderVars = prefixed('encoder.', trainableNamed(encoder));
+    this.predictorVars = prefixed('predictor.', trainableNamed(predictor));
+    for (const [module, vars] of [['encoder', this.encoderVars], ['predictor', this.predictorVars]] as const) {
+      if (vars.size === 0) {
+        throw new ConfigError(`createTrainer: ${module}`, { expected: 'a model with trainable variables', received: 'none', hint: 'pass a model built with trainable: true' });
+      }
+      for (const [name, v] of vars) this.byTfName.set(v.name, { module, name });
+    }
+    this.optimizer = new AdamW(vjepaParamGroups(new Map([...this.encoderVars, ...this.predictorVars])), {
+      lr: o.startLr,
+      weightDecay: o.weightDecay,
+      betas: o.betas,
+      eps: o.eps,
+    });
+    this.rng = createRng(deriveSeed(seed, MASK_RNG_STREAM));
+  }
+
+  /** Training stops after `epochs * ipe` iterations. */
+  get totalIterations(): number {
+    return this.config.optimization.epochs * this.config.optimization.ipe;
+  }
+
+  /**
+   * One reference training step on `clips [B, T, H, W, 3]` (float32, normalised): masks for this
+   * iteration; targets (EMA encoder on the full clip, parameter-free layer norm, gathered per type;
+   * or normalised pixels); context encoder and predictor per mask type; loss; gradients for encoder
+   * and predictor only; per-module clipping after warmup; AdamW with the scheduled LR and WD; EMA
+   * with the scheduled momentum. Throws NonFiniteLossError (after a crash checkpoint when
+   * `checkpoint.dir` is set) before touching the weights if the loss is not finite.
+   *
+   * @example
+   * const metrics = await trainer.step(clips);
+   */
+  async step(clips: tf.Tensor): Promise<StepMetrics> {
+    const i = this.iteration;
+    const c = this.config;
+    const grid = this.gridOf(clips);
+    const batchSize = clips.shape[0];
+    const epoch = Math.floor(i / c.optimization.ipe);
+    const lr = this.schedules.lr.forIteration(i);
+    const wd = this.schedules.wd.forIteration(i);
+    const momentum = this.targetEncoder ? this.schedules.momentum.forIteration(i) : 1;
+
+    const rngBefore = this.rng.getState();
+    const pairs = this.masking.sample({ grid, batchSize, rng: this.rng, step: i });
+    assertValidMaskPairs(pairs, { grid, batchSize, numMaskTypes: this.masking.numMaskTypes, allowOverlap: this.masking.contextMayOverlapTarget ?? false });
+    const masks: MaskTensors[] = pairs.map((p, k) => ({ context: indexBatchTensor(p.context), target: indexBatchTensor(p.target), maskIndex: k }));
+    const toDispose: tf.Tensor[] = masks.flatMap((m) => [m.context, m.target]);
+    try {
+      const targets = this.targetEncoder
+        ? featureTargets(this.targetEncoder, clips, masks, c.loss.targetLayerNormEps)
+        : tf.tidy(() => {
+            const tubelet = this.encoder.config.numFrames > 1 ? this.encoder.config.tubeletSize : 1;
+            const pixels = normalizedPixelTargets(clips, tubelet, this.encoder.config.patchSize); // [B, N, t*p*p*3]
+            return masks.map((m) => takeTokens(pixels, m.target)); // [B, Kt, t*p*p*3]
+          });
+      toDispose.push(...targets);
+
+      let aux: tf.Tensor[] = [];
+      const varList = [...this.encoderVars.values(), ...this.predictorVars.values()];
+      const { value, grads } = tf.variableGrads(() => {
+        const out = computeObjective(this.encoder, this.predictor, clips, masks, targets, c.loss);
+        aux = [...out.perType, out.reg, out.spread].map((t) => tf.keep(t));
+        return out.total;
+      }, varList);
+      toDispose.push(value, ...aux, ...Object.values(grads));
+
+      const encGrads = new Map<string, tf.Tensor>();
+      const predGrads = new Map<string, tf.Tensor>();
+      for (const [tfName, g] of Object.entries(grads)) {
+        const owner = this.byTfName.get(tfName);
+        if (owner) (owner.module === 'encoder' ? encGrads : predGrads).set(owner.name, g);
+      }
+      const clip = c.optimization.clipGrad;
+      const clipped = clip !== null && epoch > c.optimization.warmupEpochs;
+      let finalGrads = new Map([...encGrads, ...predGrads]);
+      let norms: tf.Tensor[];
+      if (clipped) {
+        const e = clipGradNorm(encGrads, clip);
+        const p = clipGradNorm(predGrads, clip);
+        finalGrads = new Map([...e.grads, ...p.grads]);
+        norms = [e.totalNorm, p.totalNorm];
+        toDispose.push(...e.grads.values(), ...p.grads.values());
+      } else {
+        norms = [gradNorm(encGrads), gradNorm(predGrads)];
+      }
+      toDispose.push(...norms);
+
+      // One read-back per step: the loss guard must see the value before the weights change.
+      const packed = tf.tidy(() => tf.stack([value, ...aux, ...norms].map((t) => tf.reshape(t, []))));
+      const v = Array.from(await packed.data());
+      packed.dispose();
+      const k = masks.length;
+      const loss = v[0];
+      const lossPerType = v.slice(1, 1 + k);
+      const [reg, spread, encNorm, predNorm] = v.slice(1 + k);
+      if (!Number.isFinite(loss)) {
+        let crashPath: string | null = null;
+        const dir = c.checkpoint.dir;
+        if (dir !== null) {
+          this.rng = restoreRng(rngBefore); // the crash checkpoint is the state before this step
+          crashPath = await saveCheckpoint(this, dir, { name: `crash-${checkpointName(i)}`, updateLatest: false });
+        }
+        throw new NonFiniteLossError(
+          i,
+          { lr, wd, momentum, gradNorm: { encoder: encNorm, predictor: predNorm }, lossPerType, crashCheckpoint: crashPath },
+          crashPath ? `a crash checkpoint of the weights before this step is in ${crashPath}; lower the learning rate or check the data` : undefined,
+        );
+      }
+
+      this.optimizer.setLearningRate(lr);
+      this.optimizer.setWeightDecay(wd);
+      this.optimizer.applyGradients(finalGrads);
+      if (this.targetEncoder) emaUpdate(this.targetEncoder.variables(), this.encoder.variables(), momentum);
+      this.iteration = i + 1;
+      tf.dispose(toDispose);
+      toDispose.length = 0;
+      return {
+        iteration: i,
+        epoch,
+        loss,
+        lossPerType,
+        reg,
+        lr,
+        wd,
+        momentum,
+        gradNorm: { encoder: encNorm, predictor: predNorm },
+        clipped,
+        contextSizes: pairs.map((p) => p.context.length),
+        targetSizes: pairs.map((p) => p.target.length),
+        featureSpread: spread,
+        numTensors: tf.memory().numTensors,
+      };
+    } finally {
+      tf.dispose(toDispose);
+    }
+  }
+
+  /**
+   * Saves the full training state into `root/step-XXXXXXXX` atomically and points `root/latest` at it.
+   * See {@link saveCheckpoint}.
+   *
+   * @example
+   * await trainer.saveCheckpoint('runs/tiny');
+   */
+  saveCheckpoint(root: string): Promise<string> {
+    return saveCheckpoint(this, root);
+  }
+
+  /**
+   * Restores a checkpoint (a checkpoint directory, or a run directory's `latest`). See {@link loadCheckpoint}.
+   *
+   * @example
+   * await trainer.loadCheckpoint('runs/tiny');
+   */
+  loadCheckpoint(path: string): ReturnType<typeof loadCheckpoint> {
+    return loadCheckpoint(this, path);
+  }
+
+  /**
+   * Writes the official `torch.save` layout (`encoder`, `predictor`, `target_encoder` with
+   * `module.backbone.` prefixes, `epoch`, ...). See {@link exportOfficial}.
+   *
+   * @example
+   * await trainer.exportOfficial('runs/tiny/jepa-latest.pth.tar');
+   */
+  exportOfficial(path: string, info?: { loss?: number; batchSize?: number }): Promise<void> {
+    return exportOfficial(this, path, info);
+  }
+
+  /** Frees the target encoder and optimiser state (not the encoder and predictor you passed in). */
+  dispose(): void {
+    this.targetEncoder?.dispose();
+    this.optimizer.dispose();
+  }
+
+  private gridOf(clips: tf.Tensor): { t: number; h: number; w: number } {
+    const e = this.encoder.config;
+    const tubelet = e.numFrames > 1 ? e.tubeletSize : 1;
+    if (!(clips instanceof tf.Tensor) || clips.isDisposed || clips.rank !== 5 || clips.dtype !== 'float32') {
+      throw new ShapeError('Trainer.step(clips)', {
+        expected: 'a live float32 tensor [B, T, H, W, 3]',
+        received: clips instanceof tf.Tensor ? `${clips.dtype} [${clips.shape}]${clips.isDisposed ? ' (disposed)' : ''}` : typeof clips,
+      });
+    }
+    const [, t, h, w] = clips.shape;
+    if (t % tubelet !== 0 || h % e.patchSize !== 0 || w % e.patchSize !== 0) {
+      throw new ShapeError('Trainer.step(clips)', {
+        expected: `T a multiple of tubelet ${tubelet}, H and W multiples of patch ${e.patchSize}`,
+        received: `[${clips.shape}]`,
+      });
+    }
+    return { t: t / tubelet, h: h / e.patchSize, w: w / e.patchSize };
+  }
+}
+
+function checkModels(config: TrainerConfig, encoder: EncoderModel, predictor: PredictorModel, masking: MaskingStrategy): void {
+  if (masking === null || typeof masking !== 'object' || masking.specificationVersion !== 'v1' || typeof masking.sample !== 'function') {
+    throw new ConfigError('createTrainer: masking', { expected: "a MaskingStrategy with specificationVersion 'v1'", received: String(masking?.specificationVersion) });
+  }
+  const pc = predictor.config;
+  if (pc.numMaskTypes !== masking.numMaskTypes) {
+    throw new ConfigError('createTrainer: predictor.config.numMaskTypes', {
+      expected: `${masking.numMaskTypes} (masking strategy "${masking.name}" returns that many mask types, one mask token each)`,
+      received: String(pc.numMaskTypes),
+    });
+  }
+  if (pc.embedDim !== encoder.config.embedDim) {
+    throw new ConfigError('createTrainer: predictor.config.embedDim', { expected: `${encoder.config.embedDim} (the encoder width)`, received: String(pc.embedDim) });
+  }
+  const e = encoder.config;
+  const outDim = pc.outDim ?? pc.embedDim;
+  if (config.loss.objective === 'pixels') {
+    const pixelDim = (e.numFrames > 1 ? e.tubeletSize : 1) * e.patchSize * e.patchSize * 3;
+    if (outDim !== pixelDim) {
+      throw new ConfigError('createTrainer: predictor.config.outDim', {
+        expected: `${pixelDim} = tubelet * patch * patch * 3 for loss.objective 'pixels'`,
+        received: String(outDim),
+      });
+    }
+  } else if (outDim !== e.embedDim) {
+    throw new ConfigError('createTrainer: predictor.config.outDim', {
+      expected: `${e.embedDim} (the encoder width) for loss.objective 'features'`,
+      received: String(outDim),
+    });
+  }
+}
+
+/**
+ * Builds a {@link Trainer}: validates the config (ConfigError with the key path and allowed range) and
+ * the models against each other and the masking strategy, makes the target encoder an exact copy of
+ * the encoder, and sets up AdamW with the V-JEPA groups (no decay on biases and 1-D parameters).
+ *
+ * @example
+ * const trainer = createTrainer({
+ *   encoder, predictor, masking: multiblock3d(RELEASED_MASK_TYPES), seed: 0,
+ *   config: { optimization: { epochs: 10, ipe: 100, warmupEpochs: 1, lr: 5e-4 } },
+ * });
+ */
+export function createTrainer(options: TrainerOptions): Trainer {
+  return new Trainer(options);
+}
