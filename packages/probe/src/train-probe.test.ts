@@ -163,6 +163,20 @@ describe('trainProbe bad input', () => {
     p.dispose();
   });
 
+  it('says how to register gradients when none are', async () => {
+    const p = probe();
+    const x = tf.zeros([3, 2, 8]);
+    const saved = tf.getGradient('Erf');
+    tf.unregisterGradient('Erf');
+    try {
+      await expect(trainProbe(p, x, Int32Array.from([0, 1, 2]))).rejects.toThrow(/tfjs gradients.*"Erf".*register_all_gradients/);
+    } finally {
+      tf.registerGradient(saved);
+    }
+    x.dispose();
+    p.dispose();
+  });
+
   it('rejects bad options', async () => {
     const p = probe();
     const x = tf.zeros([3, 2, 8]);
