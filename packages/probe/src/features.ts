@@ -21,7 +21,12 @@ export interface FeatureProvider {
  */
 export type FeatureSource = tf.Tensor | FeatureProvider;
 
-/** Number of samples of a source, validated. */
+/**
+ * Number of samples of a source, validated.
+ *
+ * @example
+ * sourceSize(tf.zeros([10, 4, 64]), 'features'); // 10
+ */
 export function sourceSize(source: FeatureSource, what: string): number {
   if (source instanceof tf.Tensor) {
     if (source.rank < 2) throw new ShapeError(what, { expected: '[N, Ntok, D] features', received: `[${source.shape}]` });
@@ -35,7 +40,12 @@ export function sourceSize(source: FeatureSource, what: string): number {
   return n;
 }
 
-/** Features of the given samples; the caller disposes the result. Checks the width. */
+/**
+ * Features of the given samples; the caller disposes the result. Checks the width.
+ *
+ * @example
+ * const x = await fetchBatch(features, Int32Array.from([3, 1]), 64, 'features'); // [2, Ntok, 64]
+ */
 export async function fetchBatch(source: FeatureSource, indices: Int32Array, embedDim: number, what: string): Promise<tf.Tensor> {
   let x: tf.Tensor;
   if (source instanceof tf.Tensor) {
@@ -52,7 +62,12 @@ export async function fetchBatch(source: FeatureSource, indices: Int32Array, emb
   return x;
 }
 
-/** Checks a tensor source's width up front so errors come before any work. */
+/**
+ * Checks a tensor source's width up front so errors come before any work.
+ *
+ * @example
+ * checkSourceWidth(features, probe.embedDim, 'trainProbe features');
+ */
 export function checkSourceWidth(source: FeatureSource, embedDim: number, what: string): void {
   if (source instanceof tf.Tensor && source.shape[source.rank - 1] !== embedDim) {
     throw new ShapeError(what, { expected: `[N, Ntok, ${embedDim}] (width = the probe's embedDim)`, received: `[${source.shape}]`, hint: 'the features must come from an encoder of the probe width' });

@@ -1,1 +1,16 @@
-export {};
+export { AttentiveProbe } from './attentive-probe';
+export type { AttentiveProbeOptions } from './attentive-probe';
+export { LinearProbe, meanPool } from './linear-probe';
+export type { LinearProbeOptions } from './linear-probe';
+export type { Probe } from './probe';
+export type { ProbeLoadOptions } from './probe-state';
+export { KnnClassifier } from './knn';
+export type { KnnOptions, KnnPrediction } from './knn';
+export { trainProbe } from './train-probe';
+export type { EpochMetrics, TrainProbeOptions, TrainProbeResult } from './train-probe';
+export { evaluateProbe } from './evaluate-probe';
+export type { EvaluateProbeOptions, ProbeEvaluation } from './evaluate-probe';
+export type { FeatureProvider, FeatureSource } from './features';
+export { averageViewProbabilities, concatSegments, multiViewProbabilities } from './multi-view';
+export { accuracy, argmax, confusionMatrix, meanStd } from './metrics';
+export { checkLabels } from './labels';

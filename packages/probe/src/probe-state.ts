@@ -17,18 +17,33 @@ export interface ProbeLoadOptions {
   allowPartial?: boolean;
 }
 
-/** Strict load of a probe's parameters: strip wrapper prefixes, then match names and shapes. */
+/**
+ * Strict load of a probe's parameters: strip wrapper prefixes, then match names and shapes.
+ *
+ * @example
+ * loadProbeState(store, ckpt.classifier, 'attentive probe', { file: 'probe.pth.tar' });
+ */
 export function loadProbeState(store: ParamStore, sd: StateDict, what: string, options: ProbeLoadOptions): LoadReport {
   const stripped = stripPrefixes(sd, options.prefixes ?? ['module.']);
   return loadParams(store, stripped, [], { file: options.file, allowPartial: options.allowPartial ?? false, what });
 }
 
-/** Every parameter of a probe as float32 `TensorData` under its official name. */
+/**
+ * Every parameter of a probe as float32 `TensorData` under its official name.
+ *
+ * @example
+ * const sd = await probeStateDict(store);
+ */
 export function probeStateDict(store: ParamStore): Promise<StateDict> {
   return paramsStateDict(store, []);
 }
 
-/** The variables of `store` without the names in `frozen`. */
+/**
+ * The variables of `store` without the names in `frozen`.
+ *
+ * @example
+ * trainableOf(store, new Set(['pooler.cross_attention_block.xattn.proj.weight']));
+ */
 export function trainableOf(store: ParamStore, frozen: ReadonlySet<string>): Map<string, tf.Variable> {
   return new Map([...store.variables()].filter(([name]) => !frozen.has(name)));
 }
