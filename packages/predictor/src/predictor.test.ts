@@ -94,8 +94,9 @@ describe('VJEPAPredictor', () => {
       const h = tgtEnc.apply(clip); // [B, N, D]
       const mean = tf.mean(h, -1, true);
       const normed = tf.div(tf.sub(h, mean), tf.sqrt(tf.add(tf.mean(tf.square(tf.sub(h, mean)), -1, true), 1e-5)));
-      const flat = tf.reshape(normed, [-1, h.shape[2]]);
-      const offs = tf.reshape(tf.mul(tf.range(0, h.shape[0], 1, 'int32'), tf.scalar(h.shape[1], 'int32')), [-1, 1]);
+      const [b, n, d] = h.shape as [number, number, number];
+      const flat = tf.reshape(normed, [-1, d]);
+      const offs = tf.reshape(tf.mul(tf.range(0, b, 1, 'int32'), tf.scalar(n, 'int32')), [-1, 1]);
       const target = tf.gather(flat, tf.add(tgtIdx, offs));
       const z = pred.apply(enc.apply(clip, { indices: ctxIdx }), ctxIdx, tgtIdx, 1);
       return tf.mean(tf.abs(tf.sub(z, target)));

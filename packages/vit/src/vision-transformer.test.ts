@@ -29,7 +29,7 @@ describe('VisionTransformer', () => {
     expect(shapes['blocks.0.mlp.fc1.weight']).toEqual([256, 64]);
     expect(shapes['pos_embed']).toEqual([1, 8, 64]);
     expect(Object.keys(shapes)).toHaveLength(4 + 2 * 12 + 1);
-    const fc1 = await vit.variables().get('blocks.0.mlp.fc1.weight')!.data();
+    const fc1 = Array.from(await vit.variables().get('blocks.0.mlp.fc1.weight')!.data());
     const mean = fc1.reduce((a, b) => a + b, 0) / fc1.length;
     const std = Math.sqrt(fc1.reduce((a, b) => a + (b - mean) ** 2, 0) / fc1.length);
     expect(Math.abs(mean)).toBeLessThan(0.002);
