@@ -19,10 +19,23 @@ const CHECKPOINT_EXT = /\.(pth|pt|tar|ckpt|bin|safetensors)$/i;
  * const bytes = await readFileBytes('checkpoint.pth.tar');
  */
 export async function readFileBytes(path: string, opts: ReadFileBytesOptions = {}): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
+  const { open } = await import('node:fs/promises');
   try {
-    const buf = await readFile(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    // read in chunks: fs.readFile refuses files over 2 GiB
+    const handle = await open(path, 'r');
+    try {
+      const size = (await handle.stat()).size;
+      const out = new Uint8Array(size);
+      let done = 0;
+      while (done < size) {
+        const { bytesRead } = await handle.read(out, done, Math.min(size - done, 1 << 30), done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === size ? out : out.subarray(0, done);
+    } finally {
+      await handle.close();
+    }
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const Err = (opts.as ?? (CHECKPOINT_EXT.test(path) ? 'checkpoint' : 'data')) === 'checkpoint' ? CheckpointError : DataError;

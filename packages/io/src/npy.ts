@@ -1,6 +1,6 @@
 import { DataError } from '@vjepa/errors';
 import { contiguousStrides, stridedToContiguous } from './strided';
-import { type DType, type TensorData, shapeSize, tensorBytes, tensorData, typedArrayFromBytes } from './tensor-data';
+import { type DType, type TensorData, dtypeByteSize, shapeSize, tensorBytes, tensorData, typedArrayFromBytes } from './tensor-data';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
@@ -89,7 +89,7 @@ export function readNpy(bytes: Uint8Array, opts: ReadNpyOptions = {}): TensorDat
     });
   }
   const n = shapeSize(header.shape);
-  const byteLen = n * (dtype === 'float64' || dtype === 'int64' ? 8 : dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'float16' || dtype === 'int16' ? 2 : 1);
+  const byteLen = n * dtypeByteSize(dtype);
   if (dataStart + byteLen > bytes.length) {
     throw new DataError(`${file}: data for shape (${header.shape.join(', ')}) ${header.descr}`, {
       expected: `${byteLen} bytes`,

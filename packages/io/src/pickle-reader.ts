@@ -25,7 +25,6 @@ export interface UnpickleOptions {
   persistentLoad?(pid: unknown): unknown;
 }
 
-const MARK = Symbol('MARK');
 const dictObjects = new WeakSet<object>();
 const stateful = new WeakSet<object>();
 
@@ -160,6 +159,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
       case 0x74: case 0x6c: case 0x91: { const items = popMark(); stack.push(items); break; } // TUPLE, LIST, FROZENSET
       case 0x64: { // DICT
         const items = popMark();
+        if (items.length % 2 !== 0) throw fail('key/value pairs', `${items.length} items`);
         const d = newDict();
         for (let i = 0; i + 1 < items.length; i += 2) setKey(d, items[i], items[i + 1]);
         stack.push(d);
@@ -170,6 +170,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
       case 0x73: { const v = pop(); const k = pop(); setKey(asDict(top()), k, v); break; } // SETITEM
       case 0x75: { // SETITEMS
         const items = popMark();
+        if (items.length % 2 !== 0) throw fail('key/value pairs', `${items.length} items`);
         const d = asDict(top());
         for (let i = 0; i + 1 < items.length; i += 2) setKey(d, items[i], items[i + 1]);
         break;
@@ -249,7 +250,6 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
 
 function describe(x: unknown): string {
   if (x === null) return 'None';
-  if (x === MARK) return 'MARK';
   if (Array.isArray(x)) return `a tuple/list of ${x.length}`;
   if (x instanceof PyCallable) return x.qualname;
   if (x instanceof Uint8Array) return `bytes of ${x.length}`;

@@ -145,7 +145,7 @@ export function readSafetensors(bytes: Uint8Array, opts: ReadSafetensorsOptions 
     }
     ranges.push({ name, begin, end });
     const data = typedArrayFromBytes(dtype, bytes.subarray(dataStart + begin, dataStart + end));
-    tensors[name] = tensorData(dtype, shape, data);
+    Object.defineProperty(tensors, name, { value: tensorData(dtype, shape, data), enumerable: true, writable: true, configurable: true });
   }
   ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < ranges.length; i++) {

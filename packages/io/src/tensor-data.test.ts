@@ -1,4 +1,4 @@
-import { CheckpointError, ShapeError } from '@vjepa/errors';
+import { DataError, ShapeError } from '@vjepa/errors';
 import { describe, expect, it } from 'vitest';
 import { isTensorData, shapeSize, tensorData, toFloat32, toInt32, typedArrayFromBytes } from './tensor-data';
 
@@ -51,7 +51,7 @@ describe('toInt32', () => {
   it('narrows int64 and rejects values out of range, naming the tensor and element', () => {
     expect(Array.from(toInt32(tensorData('int64', [2], new BigInt64Array([3n, -7n]))))).toEqual([3, -7]);
     const big = tensorData('int64', [2], new BigInt64Array([1n, 2n ** 40n]));
-    expect(() => toInt32(big, 'ctx_idx')).toThrow(CheckpointError);
+    expect(() => toInt32(big, 'ctx_idx')).toThrow(DataError);
     expect(() => toInt32(big, 'ctx_idx')).toThrow(/ctx_idx: element 1/);
   });
 

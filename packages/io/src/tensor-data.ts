@@ -1,4 +1,4 @@
-import { CheckpointError, DataError, ShapeError } from '@vjepa/errors';
+import { BackendError, DataError, ShapeError } from '@vjepa/errors';
 import { bfloat16ToFloat32, float16ToFloat32 } from './half';
 
 /**
@@ -69,6 +69,14 @@ export const DTYPES: readonly DType[] = [
   'uint8',
   'bool',
 ];
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function assertLittleEndian(): void {
+  if (!LITTLE_ENDIAN) {
+    throw new BackendError('host byte order', { expected: 'a little-endian machine', received: 'big-endian', hint: '@vjepa/io maps file bytes straight onto typed arrays.' });
+  }
+}
 
 const BYTES: Record<DType, number> = {
   float32: 4,
@@ -195,6 +203,7 @@ export function tensorData(dtype: DType, shape: readonly number[], data: TypedDa
  * const f = typedArrayFromBytes('float32', new Uint8Array(8)); // Float32Array(2)
  */
 export function typedArrayFromBytes(dtype: DType, bytes: Uint8Array): TypedData {
+  assertLittleEndian();
   const size = BYTES[dtype];
   if (bytes.length % size !== 0) {
     throw new DataError(`${dtype} bytes`, { expected: `a multiple of ${size} bytes`, received: `${bytes.length}` });
@@ -210,6 +219,7 @@ export function typedArrayFromBytes(dtype: DType, bytes: Uint8Array): TypedData 
  * tensorBytes(tensorData('int32', [1], new Int32Array([1]))); // Uint8Array [1, 0, 0, 0]
  */
 export function tensorBytes(t: TensorData): Uint8Array {
+  assertLittleEndian();
   return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 
@@ -266,7 +276,7 @@ export function toInt32(t: TensorData, what = 'tensor'): Int32Array {
     for (let i = 0; i < d.length; i++) {
       const v = d[i];
       if (v > 2147483647n || v < -2147483648n) {
-        throw new CheckpointError(`${what}: element ${i}`, {
+        throw new DataError(`${what}: element ${i}`, {
           expected: 'an int64 value that fits int32 [-2^31, 2^31)',
           received: v.toString(),
         });

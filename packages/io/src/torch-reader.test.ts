@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { CheckpointError } from '@vjepa/errors';
 import { describe, expect, it } from 'vitest';
 import { PickleWriter } from './pickle-writer';
 import { readSafetensors } from './safetensors';
 import { selectStateDict } from './state-dict';
 import type { StateDict, TensorData } from './tensor-data';
+import { readTorchCheckpointFile } from './torch-file';
 import { readTorchCheckpoint } from './torch-reader';
 import { readZip } from './zip-reader';
 import { writeZip } from './zip-writer';
@@ -235,5 +237,32 @@ describe('readTorchCheckpoint tensor layouts', () => {
     p.proto();
     p.raw(0x7d, 0x7d, 0x62, 0x2e); // {} {} BUILD STOP
     expect(() => readTorchCheckpoint(torchZip(p.bytes()), { file: 'b.pt' })).toThrow(/b\.pt: archive\/data\.pkl: pickle opcode 0x62/);
+  });
+});
+
+describe('readTorchCheckpointFile and keys', () => {
+  const path = fileURLToPath(new URL('checkpoint.pth.tar', FIXTURES));
+
+  it('reads from a file entry by entry, identically to the in-memory reader', async () => {
+    const fromFile = await readTorchCheckpointFile(path);
+    const inMemory = readTorchCheckpoint(await fixture('checkpoint.pth.tar'));
+    expect(Object.keys(fromFile as object)).toEqual(Object.keys(inMemory as object));
+    expectSameTensors(selectStateDict(fromFile, 'predictor'), selectStateDict(inMemory, 'predictor'));
+  });
+
+  it('keeps only the requested keys and never reads the other storages', async () => {
+    const bytes = (await fixture('checkpoint.pth.tar')).slice();
+    const e = readZip(bytes).entries.get('checkpoint.pth/data/1'); // an encoder storage
+    if (!e) throw new Error('fixture layout changed');
+    bytes[e.dataOffset] ^= 0xff;
+    expect(() => readTorchCheckpoint(bytes)).toThrow(/CRC-32/);
+    const only = readTorchCheckpoint(bytes, { keys: ['target_encoder', 'epoch'] }) as Record<string, unknown>;
+    expect(Object.keys(only)).toEqual(['target_encoder', 'epoch']);
+    expect(() => readTorchCheckpoint(bytes, { keys: ['classifier'], file: 'k.pth' })).toThrow(/k\.pth: key "classifier": expected one of the available keys: encoder, predictor/);
+  });
+
+  it('names a missing path and refuses non-checkpoint files', async () => {
+    await expect(readTorchCheckpointFile('/nonexistent/dir/ck.pth.tar')).rejects.toThrow(/file "\/nonexistent\/dir\/ck\.pth\.tar": expected a readable checkpoint file, received no such file/);
+    await expect(readTorchCheckpointFile(fileURLToPath(new URL('input.npy', FIXTURES)))).rejects.toThrow(/input\.npy: format/);
   });
 });

@@ -3,7 +3,7 @@ import { PyCallable, newDict, unpickle } from './pickle-reader';
 import { contiguousStrides, stridedExtent, stridedToContiguous } from './strided';
 import { type TensorData, type TypedData, dtypeByteSize, shapeSize, tensorData, typedArrayFromBytes } from './tensor-data';
 import { STORAGE_DTYPES, TORCH_DTYPES, TorchStorage, TorchStorageType } from './torch-types';
-import { type ZipArchive, readZip } from './zip-reader';
+import { type ByteSource, type ZipArchive, readZip } from './zip-reader';
 
 /** Options for {@link readTorchCheckpoint}. */
 export interface ReadTorchOptions {
@@ -11,6 +11,11 @@ export interface ReadTorchOptions {
   file?: string;
   /** Check each zip entry's CRC-32 (default true). */
   verifyCrc?: boolean;
+  /**
+   * Top-level keys to keep (e.g. `['target_encoder']`); the others are dropped before any of their
+   * storages are read, which saves memory on multi-GB training checkpoints. Default: everything.
+   */
+  keys?: readonly string[];
 }
 
 /**
@@ -40,7 +45,18 @@ export function readTorchCheckpoint(bytes: Uint8Array, opts: ReadTorchOptions = 
       hint: 'Is this a .safetensors or .npy file? Use readSafetensors/readNpy for those.',
     });
   }
-  const zip = readZip(bytes, { file, verifyCrc: opts.verifyCrc });
+  return readTorchFromSource(bytes, opts);
+}
+
+/**
+ * {@link readTorchCheckpoint} over a {@link ByteSource} (used to read large files entry by entry).
+ *
+ * @example
+ * const ckpt = readTorchFromSource({ size, read: (o, n) => readRange(o, n) }, { file, keys: ['target_encoder'] });
+ */
+export function readTorchFromSource(input: Uint8Array | ByteSource, opts: ReadTorchOptions = {}): unknown {
+  const file = opts.file ?? '<checkpoint bytes>';
+  const zip = readZip(input, { file, verifyCrc: opts.verifyCrc });
   const pkl = [...zip.entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (pkl.length !== 1) {
     throw new CheckpointError(`${file}: data.pkl`, {
@@ -58,13 +74,29 @@ export function readTorchCheckpoint(bytes: Uint8Array, opts: ReadTorchOptions = 
   const typedCache = new Map<TorchStorage, TypedData>();
   const result = unpickle(zip.read(pkl[0]), {
     where,
-    resolveGlobal: (module, name) => resolveGlobal(module, name, where, typedCache),
+    resolveGlobal: (module, name) => resolveGlobal(module, name, where),
     persistentLoad: (pid) => loadStorage(pid, zip, prefix, where, storages),
   });
-  return plain(result, new Set());
+  return plain(selectKeys(result, opts.keys, file), new Set(), typedCache);
 }
 
-function resolveGlobal(module: string, name: string, where: string, cache: Map<TorchStorage, TypedData>): unknown {
+function selectKeys(result: unknown, keys: readonly string[] | undefined, file: string): unknown {
+  if (keys === undefined) return result;
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+    throw new CheckpointError(`${file}: keys ${JSON.stringify(keys)}`, { expected: 'a checkpoint that is a dict', received: Array.isArray(result) ? 'a list' : String(result) });
+  }
+  const all = result as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    if (!Object.prototype.hasOwnProperty.call(all, k)) {
+      throw new CheckpointError(`${file}: key "${k}"`, { expected: `one of the available keys: ${Object.keys(all).join(', ')}`, received: 'no such key' });
+    }
+    Object.defineProperty(out, k, { value: all[k], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function resolveGlobal(module: string, name: string, where: string): unknown {
   const q = `${module}.${name}`;
   if (module === 'collections' && name === 'OrderedDict') {
     return new PyCallable(q, (args) => {
@@ -86,7 +118,7 @@ function resolveGlobal(module: string, name: string, where: string, cache: Map<T
     });
   }
   if (module === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor')) {
-    return new PyCallable(q, (args) => rebuildTensor(args, where, cache));
+    return new PyCallable(q, (args) => rebuildTensor(args, where));
   }
   if (module === 'torch._utils' && (name === '_rebuild_parameter' || name === '_rebuild_parameter_with_state')) {
     return new PyCallable(q, (args) => args[0]);
@@ -109,15 +141,16 @@ function loadStorage(pid: unknown, zip: ZipArchive, prefix: string, where: strin
   const cached = storages.get(key);
   if (cached) return cached;
   const entry = `${prefix}data/${key}`;
-  const data = zip.read(entry);
+  const info = zip.entries.get(entry);
+  if (info === undefined) zip.read(entry); // throws, listing the entries
   const expected = typeof numel === 'number' ? numel * (type.untyped ? 1 : dtypeByteSize(type.dtype)) : -1;
-  if (data.length !== expected) {
+  if (info?.size !== expected) {
     throw new CheckpointError(`${where}: storage "${key}" (${entry})`, {
       expected: `${expected} bytes (${String(numel)} ${type.untyped ? 'bytes' : type.dtype})`,
-      received: `${data.length} bytes`,
+      received: `${info?.size} bytes`,
     });
   }
-  const s = new TorchStorage(key, type.dtype, data);
+  const s = new TorchStorage(key, type.dtype, expected / dtypeByteSize(type.dtype), () => zip.read(entry));
   storages.set(key, s);
   return s;
 }
@@ -126,7 +159,17 @@ function intList(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((d) => Number.isSafeInteger(d));
 }
 
-function rebuildTensor(args: unknown[], where: string, cache: Map<TorchStorage, TypedData>): TensorData {
+/** A tensor whose storage has not been read yet (materialised only if kept). */
+class PendingTensor {
+  constructor(
+    readonly storage: TorchStorage,
+    readonly offset: number,
+    readonly size: number[],
+    readonly stride: number[],
+  ) {}
+}
+
+function rebuildTensor(args: unknown[], where: string): PendingTensor {
   const [storage, offset, size, stride] = args;
   const what = `${where}: _rebuild_tensor_v2`;
   if (!(storage instanceof TorchStorage)) throw new CheckpointError(what, { expected: 'a storage as first argument', received: typeof storage });
@@ -136,44 +179,48 @@ function rebuildTensor(args: unknown[], where: string, cache: Map<TorchStorage, 
       received: `offset ${String(offset)}, size ${JSON.stringify(size)}, stride ${JSON.stringify(stride)}`,
     });
   }
-  const es = dtypeByteSize(storage.dtype);
-  const numel = storage.bytes.length / es;
-  const n = shapeSize(size);
   const extent = stridedExtent(size, stride, offset as number);
-  if (extent !== null && (extent.min < 0 || extent.max >= numel)) {
+  if (extent !== null && (extent.min < 0 || extent.max >= storage.numel)) {
     throw new CheckpointError(`${what}: tensor of size [${size.join(', ')}] in storage "${storage.key}"`, {
-      expected: `elements within the storage's ${numel} ${storage.dtype} elements`,
+      expected: `elements within the storage's ${storage.numel} ${storage.dtype} elements`,
       received: `offset ${offset}, stride [${stride.join(', ')}] reaching element ${extent.max}`,
       hint: 'The tensor overruns its storage: the checkpoint is corrupt.',
     });
   }
+  return new PendingTensor(storage, offset as number, size, stride);
+}
+
+function materialise(t: PendingTensor, cache: Map<TorchStorage, TypedData>): TensorData {
+  const { storage, offset, size, stride } = t;
+  const es = dtypeByteSize(storage.dtype);
+  const n = shapeSize(size);
   if (n === 0) return tensorData(storage.dtype, size, typedArrayFromBytes(storage.dtype, new Uint8Array(0)));
   const contiguous = contiguousStrides(size);
-  const isContiguous = size.every((d, i) => d === 1 || stride[i] === contiguous[i]);
-  if (isContiguous) {
-    const start = (offset as number) * es;
-    return tensorData(storage.dtype, size, typedArrayFromBytes(storage.dtype, storage.bytes.subarray(start, start + n * es)));
+  if (size.every((d, i) => d === 1 || stride[i] === contiguous[i])) {
+    const bytes = storage.bytes();
+    return tensorData(storage.dtype, size, typedArrayFromBytes(storage.dtype, bytes.subarray(offset * es, (offset + n) * es)));
   }
   let typed = cache.get(storage);
   if (!typed) {
-    typed = typedArrayFromBytes(storage.dtype, storage.bytes);
+    typed = typedArrayFromBytes(storage.dtype, storage.bytes());
     cache.set(storage, typed);
   }
-  return tensorData(storage.dtype, size, stridedToContiguous(typed, size, stride, offset as number));
+  return tensorData(storage.dtype, size, stridedToContiguous(typed, size, stride, offset));
 }
 
 /** Replaces stray storages with 1-D tensors and stray callables/dtypes with their names. */
-function plain(x: unknown, seen: Set<object>): unknown {
-  if (x instanceof TorchStorage) return tensorData(x.dtype, [x.bytes.length / dtypeByteSize(x.dtype)], typedArrayFromBytes(x.dtype, x.bytes));
+function plain(x: unknown, seen: Set<object>, cache: Map<TorchStorage, TypedData>): unknown {
+  if (x instanceof PendingTensor) return materialise(x, cache);
+  if (x instanceof TorchStorage) return tensorData(x.dtype, [x.numel], typedArrayFromBytes(x.dtype, x.bytes()));
   if (x instanceof TorchStorageType) return x.untyped ? x.name : x.dtype;
   if (x instanceof PyCallable) return x.qualname;
   if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x) || seen.has(x)) return x;
   seen.add(x);
   if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) x[i] = plain(x[i], seen);
-  } else if (!('dtype' in x && 'data' in x && ArrayBuffer.isView((x as TensorData).data))) {
+    for (let i = 0; i < x.length; i++) x[i] = plain(x[i], seen, cache);
+  } else {
     const o = x as Record<string, unknown>;
-    for (const k of Object.keys(o)) o[k] = plain(o[k], seen);
+    for (const k of Object.keys(o)) o[k] = plain(o[k], seen, cache);
   }
   return x;
 }

@@ -53,11 +53,20 @@ export class TorchStorageType {
   ) {}
 }
 
-/** A storage loaded from `data/<key>`: raw little-endian bytes of `dtype` elements. */
+/**
+ * A storage in `data/<key>`: `numel` little-endian `dtype` elements, read when a tensor that is
+ * kept needs it (not cached, so a multi-GB checkpoint is not held twice in memory).
+ */
 export class TorchStorage {
   constructor(
     readonly key: string,
     readonly dtype: DType,
-    readonly bytes: Uint8Array,
+    readonly numel: number,
+    private readonly load: () => Uint8Array,
   ) {}
+
+  /** The raw bytes. */
+  bytes(): Uint8Array {
+    return this.load();
+  }
 }

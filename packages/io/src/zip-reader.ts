@@ -35,6 +35,20 @@ export interface ZipArchive {
   read(name: string): Uint8Array;
 }
 
+/**
+ * Random access to the bytes of an archive, so that a multi-GB checkpoint can be read entry by
+ * entry from a file handle instead of being loaded whole.
+ *
+ * @example
+ * const source: ByteSource = { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+ */
+export interface ByteSource {
+  /** Total size in bytes. */
+  readonly size: number;
+  /** `length` bytes from `offset` (the caller guarantees the range is inside `size`). */
+  read(offset: number, length: number): Uint8Array;
+}
+
 /** Options for {@link readZip}. */
 export interface ReadZipOptions {
   /** File name used in error messages. */
@@ -46,61 +60,74 @@ export interface ReadZipOptions {
 /**
  * Parses a ZIP archive from its central directory (zip64 included) and validates that every
  * entry's local header and data lie inside the file. Supports stored and deflated entries.
+ * Accepts the whole file or a {@link ByteSource} (entries are then read on demand).
  *
  * @example
  * const zip = readZip(bytes, { file: 'checkpoint.pth.tar' });
  * const pickle = zip.read('checkpoint.pth/data.pkl');
  */
-export function readZip(bytes: Uint8Array, opts: ReadZipOptions = {}): ZipArchive {
+export function readZip(input: Uint8Array | ByteSource, opts: ReadZipOptions = {}): ZipArchive {
   const file = opts.file ?? '<zip bytes>';
   const verifyCrc = opts.verifyCrc ?? true;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const source: ByteSource =
+    input instanceof Uint8Array ? { size: input.length, read: (o, n) => input.subarray(o, o + n) } : input;
+  const size = source.size;
   const fail = (what: string, expected: string, received: string, hint?: string): CheckpointError =>
     new CheckpointError(`${file}: ${what}`, {
       expected,
       received,
       hint: hint ?? 'The file is truncated or corrupt; copy or download it again.',
     });
+  const viewOf = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
   // End of central directory: 22 bytes + a comment of up to 64 KiB, found by scanning backwards.
-  let eocd = -1;
-  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - U16_MAX); i--) {
-    if (view.getUint32(i, true) === SIG_EOCD && i + 22 + view.getUint16(i + 20, true) === bytes.length) {
-      eocd = i;
+  // The tail also covers the zip64 locator (20 bytes) just before it.
+  const tailStart = Math.max(0, size - 22 - U16_MAX - 20);
+  const tail = source.read(tailStart, size - tailStart);
+  const tv = viewOf(tail);
+  let eocdLocal = -1;
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tv.getUint32(i, true) === SIG_EOCD && tailStart + i + 22 + tv.getUint16(i + 20, true) === size) {
+      eocdLocal = i;
       break;
     }
   }
-  if (eocd < 0) {
-    throw fail('end of central directory', 'a ZIP end-of-central-directory record', `none in the last ${Math.min(bytes.length, 22 + U16_MAX)} bytes of ${bytes.length}`);
+  if (eocdLocal < 0) {
+    throw fail('end of central directory', 'a ZIP end-of-central-directory record', `none in the last ${Math.min(size, 22 + U16_MAX)} bytes of ${size}`);
   }
-  let count = view.getUint16(eocd + 10, true);
-  let cdSize = view.getUint32(eocd + 12, true);
-  let cdOffset = view.getUint32(eocd + 16, true);
+  const eocd = tailStart + eocdLocal;
+  let count = tv.getUint16(eocdLocal + 10, true);
+  let cdSize = tv.getUint32(eocdLocal + 12, true);
+  let cdOffset = tv.getUint32(eocdLocal + 16, true);
   let cdLimit = eocd;
   if (count === U16_MAX || cdSize === U32_MAX || cdOffset === U32_MAX) {
-    const loc = eocd - 20;
-    if (loc < 0 || view.getUint32(loc, true) !== SIG_ZIP64_LOCATOR) {
+    const loc = eocdLocal - 20;
+    if (loc < 0 || tv.getUint32(loc, true) !== SIG_ZIP64_LOCATOR) {
       throw fail('zip64 locator', 'a zip64 end-of-central-directory locator before the end record', 'none');
     }
-    const z64 = safeNumber(view.getBigUint64(loc + 8, true));
-    if (z64 + 56 > loc || view.getUint32(z64, true) !== SIG_ZIP64_EOCD) {
+    const z64 = safeNumber(tv.getBigUint64(loc + 8, true));
+    const z64Rec = z64 + 56 <= tailStart + loc ? source.read(z64, 56) : undefined;
+    if (z64Rec === undefined || viewOf(z64Rec).getUint32(0, true) !== SIG_ZIP64_EOCD) {
       throw fail('zip64 end of central directory', `a zip64 record at offset ${z64}`, 'none there');
     }
-    count = safeNumber(view.getBigUint64(z64 + 32, true));
-    cdSize = safeNumber(view.getBigUint64(z64 + 40, true));
-    cdOffset = safeNumber(view.getBigUint64(z64 + 48, true));
+    const zv = viewOf(z64Rec);
+    count = safeNumber(zv.getBigUint64(32, true));
+    cdSize = safeNumber(zv.getBigUint64(40, true));
+    cdOffset = safeNumber(zv.getBigUint64(48, true));
     cdLimit = z64;
   }
   if (cdOffset + cdSize > cdLimit) {
     throw fail('central directory', `to end by offset ${cdLimit}`, `offset ${cdOffset} + size ${cdSize}`);
   }
+  const cdBytes = source.read(cdOffset, cdSize);
+  const view = viewOf(cdBytes);
 
   const entries = new Map<string, ZipEntry>();
-  let p = cdOffset;
+  let p = 0;
   const decoder = new TextDecoder('utf-8');
   for (let n = 0; n < count; n++) {
-    if (p + 46 > cdOffset + cdSize || view.getUint32(p, true) !== SIG_CENTRAL) {
-      throw fail(`central directory entry ${n}`, `a central directory header at offset ${p}`, p + 4 > bytes.length ? 'end of file' : `signature 0x${view.getUint32(p, true).toString(16)}`);
+    if (p + 46 > cdSize || view.getUint32(p, true) !== SIG_CENTRAL) {
+      throw fail(`central directory entry ${n}`, `a central directory header at offset ${cdOffset + p}`, p + 46 > cdSize ? 'the end of the central directory' : `signature 0x${view.getUint32(p, true).toString(16)}`);
     }
     const flags = view.getUint16(p + 8, true);
     const method = view.getUint16(p + 10, true);
@@ -112,10 +139,10 @@ export function readZip(bytes: Uint8Array, opts: ReadZipOptions = {}): ZipArchiv
     const commentLen = view.getUint16(p + 32, true);
     let localOffset = view.getUint32(p + 42, true);
     const end = p + 46 + nameLen + extraLen + commentLen;
-    if (end > cdOffset + cdSize) {
-      throw fail(`central directory entry ${n}`, `to end inside the central directory (by ${cdOffset + cdSize})`, `end at ${end}`);
+    if (end > cdSize) {
+      throw fail(`central directory entry ${n}`, `to end inside the central directory (by ${cdOffset + cdSize})`, `end at ${cdOffset + end}`);
     }
-    const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen));
+    const name = decoder.decode(cdBytes.subarray(p + 46, p + 46 + nameLen));
     // zip64 extra field (id 1): the 64-bit values, in order, of whichever fields are 0xffffffff.
     let q = p + 46 + nameLen;
     const extraEnd = q + extraLen;
@@ -143,10 +170,11 @@ export function readZip(bytes: Uint8Array, opts: ReadZipOptions = {}): ZipArchiv
     if (method === 0 && compressedSize !== size) {
       throw fail(`entry "${name}" sizes`, 'equal stored and uncompressed sizes', `${compressedSize} and ${size}`);
     }
-    if (localOffset + 30 > cdOffset || view.getUint32(localOffset, true) !== SIG_LOCAL) {
-      throw fail(`entry "${name}" local header`, `a local file header at offset ${localOffset} (before the central directory at ${cdOffset})`, localOffset + 30 > cdOffset ? 'an offset past it' : 'a different signature');
+    const local = localOffset + 30 <= cdOffset ? viewOf(source.read(localOffset, 30)) : undefined;
+    if (local === undefined || local.getUint32(0, true) !== SIG_LOCAL) {
+      throw fail(`entry "${name}" local header`, `a local file header at offset ${localOffset} (before the central directory at ${cdOffset})`, local === undefined ? 'an offset past it' : 'a different signature');
     }
-    const dataOffset = localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
+    const dataOffset = localOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
     if (dataOffset + compressedSize > cdOffset) {
       throw fail(`entry "${name}" data`, `${compressedSize} bytes from offset ${dataOffset} ending before the central directory at ${cdOffset}`, `an end at ${dataOffset + compressedSize}`);
     }
@@ -164,7 +192,7 @@ export function readZip(bytes: Uint8Array, opts: ReadZipOptions = {}): ZipArchiv
           received: `none (entries: ${[...entries.keys()].slice(0, 12).join(', ')}${entries.size > 12 ? ', ...' : ''})`,
         });
       }
-      const raw = bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
+      const raw = source.read(e.dataOffset, e.compressedSize);
       let out: Uint8Array;
       if (e.method === 0) {
         out = raw;
