@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
+import { BackendError, ConfigError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
 import { type MaskingStrategy, type Rng, assertValidMaskPairs, createRng, deriveSeed, restoreRng } from '@vjepa/masking';
 import {
   AdamW,
@@ -153,6 +153,7 @@ export class Trainer {
    * const metrics = await trainer.step(clips);
    */
   async step(clips: tf.Tensor): Promise<StepMetrics> {
+    assertGradientsRegistered();
     const i = this.iteration;
     const c = this.config;
     const grid = this.gridOf(clips);
@@ -312,6 +313,19 @@ export class Trainer {
       });
     }
     return { t: t / tubelet, h: h / e.patchSize, w: w / e.patchSize };
+  }
+}
+
+/** tfjs-core alone registers no gradient functions; `@tensorflow/tfjs` and tfjs-node do. */
+function assertGradientsRegistered(): void {
+  for (const kernel of ['BatchMatMul', 'RealDiv', 'GatherV2', 'Erf']) {
+    if (tf.getGradient(kernel) === undefined) {
+      throw new BackendError('Trainer.step: tfjs gradients', {
+        expected: 'registered gradient functions (the step differentiates encoder and predictor)',
+        received: `none registered for kernel "${kernel}"`,
+        hint: "import '@tensorflow/tfjs' or '@tensorflow/tfjs-node' once in your app (they register them), or import '@tensorflow/tfjs-core/dist/register_all_gradients'",
+      });
+    }
   }
 }
 
