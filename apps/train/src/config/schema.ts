@@ -88,7 +88,7 @@ const optimizationSchema = z
     ipe: positiveInt,
     ipe_scale: z.number().min(1),
     epochs: positiveInt,
-    warmup: nonNegative,
+    warmup: nonNegativeInt, // epochs (the trainer takes whole epochs, as the official code)
     start_lr: nonNegative,
     lr: positive,
     final_lr: nonNegative,

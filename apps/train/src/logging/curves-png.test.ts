@@ -35,3 +35,9 @@ describe('curvesPng', () => {
     expect(tickLabel(1200)).toBe('1200');
   });
 });
+
+describe('tickLabel with a span', () => {
+  it('keeps close ticks distinct', () => {
+    expect(tickLabel(1.7711, 0.0088)).not.toBe(tickLabel(1.7799, 0.0088));
+  });
+});

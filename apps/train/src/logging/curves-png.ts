@@ -18,12 +18,19 @@ export interface Series {
   color: Rgba;
 }
 
-/** A short tick label: `0.0625`, `2.5e-4`, `1200`. */
-export function tickLabel(value: number): string {
+/**
+ * A short tick label: `0.0625`, `2.5e-4`, `1200`; with `span` (the axis range) enough digits to tell
+ * ticks apart (`1.7711` and `1.7799`, not `1.77` twice).
+ *
+ * @example
+ * tickLabel(2.5e-4); // "2.5e-4"
+ */
+export function tickLabel(value: number, span = 0): string {
   if (value === 0) return '0';
   const abs = Math.abs(value);
-  if (abs >= 1e4 || abs < 1e-2) return value.toExponential(1).replace('e+', 'e');
-  return String(Number(value.toPrecision(3)));
+  const digits = span > 0 ? Math.min(6, Math.max(2, Math.ceil(Math.log10(abs / span)) + 2)) : 3;
+  if (abs >= 1e4 || abs < 1e-2) return Number(value.toPrecision(digits)).toExponential().replace('e+', 'e');
+  return String(Number(value.toPrecision(digits)));
 }
 
 /** Draws one framed panel with min/mid/max ticks on both axes and the curve. */
@@ -49,11 +56,11 @@ function drawPanel(canvas: Canvas, top: number, height: number, series: Series):
     const y = yMin + f * (yMax - yMin);
     drawLine(canvas, left, py(y), right, py(y), GREY);
     drawLine(canvas, left - 4, py(y), left, py(y), BLACK);
-    const label = tickLabel(y);
+    const label = tickLabel(y, yMax - yMin);
     drawText(canvas, left - 8 - textWidth(label), py(y) - 5, label, BLACK, 2);
     const x = xMin + f * (xMax - xMin);
     drawLine(canvas, px(x), bottom, px(x), bottom + 4, BLACK);
-    const xl = String(Math.round(x));
+    const xl = String(Number(x.toFixed(x % 1 === 0 ? 0 : 1)));
     drawText(canvas, Math.min(right - textWidth(xl), Math.max(left, px(x) - textWidth(xl) / 2)), bottom + 8, xl, BLACK, 2);
   }
   drawLine(canvas, left, plotTop, left, bottom, BLACK);

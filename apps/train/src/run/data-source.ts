@@ -1,0 +1,84 @@
+import { DataError } from '@vjepa/errors';
+import { MovingMnistDataset, createTrainTransform, type Dataset, type Sample, type Transform } from './data-imports';
+import type { TrainConfig } from '../config/schema';
+import { BatchSource, type SkippedItem } from './batch-source';
+import { VideoFileDataset, listVideoFolder, readVideoIndex } from './video-dataset';
+
+/** Canvas side of the generated Moving MNIST: the standard 64, or the crop size when larger. */
+function movingMnistCanvas(cropSize: number): number {
+  return Math.max(64, cropSize);
+}
+
+/** Keeps every `step`-th frame of a `[T*step, H, W, 3]` clip (Moving MNIST is generated at `num_frames * frame_step`). */
+function everyNthFrame(step: number): Transform {
+  return (sample: Sample) => {
+    if (step === 1) return sample;
+    const [T, H, W, C] = sample.shape;
+    const frame = H * W * C;
+    const keep = Math.floor(T / step);
+    const clip = new Float32Array(keep * frame); // [T / step, H, W, 3]
+    for (let t = 0; t < keep; t++) clip.set(sample.clip.subarray(t * step * frame, (t * step + 1) * frame), t * frame);
+    return { ...sample, clip, shape: [keep, H, W, C] };
+  };
+}
+
+function compose(...transforms: Transform[]): Transform {
+  return (sample, rng) => transforms.reduce((s, t) => t(s, rng), sample);
+}
+
+/**
+ * The dataset a config names, plus a name for each item (for skip messages).
+ *
+ * @example
+ * const { dataset, describe } = await datasetForConfig(config);
+ */
+export async function datasetForConfig(config: TrainConfig): Promise<{ dataset: Dataset; describe: (index: number) => string; summary: string }> {
+  const d = config.data;
+  if (d.dataset_type === 'moving_mnist') {
+    const size = movingMnistCanvas(d.crop_size);
+    const dataset = new MovingMnistDataset({ split: 'train', count: d.num_videos, seed: config.meta.seed, numFrames: d.num_frames * d.frame_step, size });
+    return { dataset, describe: (i) => `moving_mnist[${i}]`, summary: `moving_mnist (MNIST train digits, ${d.num_videos} sequences, ${size}x${size} canvas)` };
+  }
+  return videoDatasetForConfig(config);
+}
+
+async function videoDatasetForConfig(config: TrainConfig): Promise<{ dataset: Dataset; describe: (index: number) => string; summary: string }> {
+  const d = config.data;
+  const paths = d.datasets.flatMap((entry, k) => {
+    const files = d.dataset_type === 'video_index' ? readVideoIndex(entry) : listVideoFolder(entry);
+    if (files.length === 0) {
+      throw new DataError(`data.datasets[${k}]`, { expected: d.dataset_type === 'video_index' ? 'an index with at least one "path label" line' : 'a folder with at least one video', received: `nothing in ${entry}` });
+    }
+    return files;
+  });
+  const dataset = new VideoFileDataset(paths, {
+    numFrames: d.num_frames,
+    frameStep: d.frame_step,
+    shortSide: Math.max(d.crop_size, Math.round((d.crop_size * 256) / 224)),
+    filterShort: d.filter_short_videos,
+  });
+  return { dataset, describe: (i) => paths[i], summary: `${d.dataset_type}: ${paths.length} video(s) from ${d.datasets.join(', ')}` };
+}
+
+/**
+ * The batches of a run: the dataset, the pretraining augmentation (`data_aug`), and deterministic
+ * per-step batches that skip (and count) bad input.
+ *
+ * @example
+ * const source = await createBatchSource(config, (item) => console.log('skipped', item.source));
+ * const { clips, shape } = await source.batch(0); // shape [8, 8, 32, 32, 3]
+ */
+export async function createBatchSource(config: TrainConfig, onSkip?: (item: SkippedItem) => void): Promise<BatchSource & { summary: string }> {
+  const { dataset, describe, summary } = await datasetForConfig(config);
+  const d = config.data;
+  const augment = createTrainTransform({
+    cropSize: d.crop_size,
+    scale: config.data_aug.random_resize_scale,
+    ratio: config.data_aug.random_resize_aspect_ratio,
+    flipProb: config.data_aug.horizontal_flip ? 0.5 : 0,
+    normalize: true,
+  });
+  const transform = d.dataset_type === 'moving_mnist' ? compose(everyNthFrame(d.frame_step), augment) : augment;
+  const source = new BatchSource(dataset, { batchSize: d.batch_size, ipe: config.optimization.ipe, seed: config.meta.seed, transform, describe, onSkip });
+  return Object.assign(source, { summary });
+}

@@ -1,0 +1,199 @@
+import { writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { setupBackend, type BackendSetup } from '@vjepa/backends';
+import type { MaskPair } from '@vjepa/masking';
+import { renderMasksPng } from '@vjepa/masking/render';
+import { encoderSize } from '../config/consistency';
+import type { TrainConfig } from '../config/schema';
+import { curvesPng } from '../logging/curves-png';
+import { MetricsLog, type StepRecord } from '../logging/metrics-log';
+import { gridOf, strategyForConfig } from '../masking/load-strategy';
+import type { SkippedItem } from './batch-source';
+import { createBatchSource } from './data-source';
+import { registerAllGradients } from './register-gradients';
+import { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic, type RunPaths } from './run-folder';
+import { createTrainerSession } from './trainer-session';
+
+/**
+ * Options of {@link runTraining}.
+ *
+ * @example
+ * const controller = new AbortController();
+ * await runTraining(config, { signal: controller.signal, onStep: (r) => console.log(r.step, r.loss) });
+ */
+export interface RunTrainingOptions {
+  /** Aborting stops after the current step, saves a checkpoint and returns `status: 'interrupted'`. */
+  signal?: AbortSignal;
+  /** Called after every step with its record. */
+  onStep?: (record: StepRecord, totalSteps: number) => void;
+  /** Where messages go (backend choice, resume, skipped files, outputs); default console.log. */
+  log?: (line: string) => void;
+  /** Directory relative `mask_strategy_module` paths resolve from; default the working directory. */
+  baseDir?: string;
+}
+
+/**
+ * What a run did and where its outputs are.
+ *
+ * @example
+ * const result = await runTraining(config);
+ * console.log(result.status, result.paths.folder, result.skipped.length);
+ */
+export interface RunResult {
+  status: 'completed' | 'interrupted';
+  backend: BackendSetup;
+  /** Step the run started (or resumed) at, and the step it stopped at. */
+  startStep: number;
+  endStep: number;
+  totalSteps: number;
+  resumedFrom: string | null;
+  checkpoint: string | null;
+  encoderExport: string | null;
+  paths: RunPaths;
+  /** Input items skipped because they were missing, unreadable, truncated or too short. */
+  skipped: SkippedItem[];
+  /** Clips per second over the steps of this process (data loading included). */
+  clipsPerSec: number;
+  wallSeconds: number;
+  finalLoss: number | null;
+  /** `tf.memory().numTensors` after the first step and after the last (equal when nothing leaks). */
+  numTensors: { afterFirstStep: number; atEnd: number };
+}
+
+/**
+ * Trains V-JEPA as the config says: sets up the backend, the masking strategy (checked by the
+ * conformance kit), the data, models and trainer; resumes from the latest checkpoint in the run
+ * folder (unless `meta.load_checkpoint` is false); logs every step to `metrics.jsonl` and the
+ * official CSV; checkpoints every `logging.checkpoint_every` steps, at the end and on abort; then
+ * writes the loss/LR curves, one batch's masks and the encoder in the official layout.
+ *
+ * @example
+ * import { loadConfig, runTraining } from '@vjepa/app-train';
+ * const result = await runTraining(loadConfig({ set: ['optimization.epochs=1'] }));
+ */
+export async function runTraining(config: TrainConfig, options: RunTrainingOptions = {}): Promise<RunResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const strategy = await strategyForConfig(config, options.baseDir);
+  await registerAllGradients();
+  const backend = await setupBackend(config.meta.backend);
+  const tried = backend.tried.filter((t) => !t.ok).map((t) => `${t.name} (${t.reason})`);
+  log(`backend: ${backend.name}: ${backend.detail}${tried.length > 0 ? `\n  tried first: ${tried.join('; ')}` : ''}`);
+
+  const paths = runPaths(config);
+  const savedBefore = readSavedConfig(paths);
+  prepareRunFolder(paths, config);
+  if (savedBefore !== null && savedBefore !== readSavedConfig(paths)) log(`note: the config differs from the one saved in ${paths.config} earlier; the new one is saved.`);
+
+  const grid = gridOf(config);
+  const size = encoderSize(config);
+  log(
+    `model: encoder D ${size.embedDim} depth ${size.depth} heads ${size.numHeads}, predictor ${config.model.pred_embed_dim}x${config.model.pred_depth}; ` +
+      `clips ${config.data.num_frames}x${config.data.crop_size}x${config.data.crop_size}, grid ${grid.t}x${grid.h}x${grid.w}; masks: ${strategy.name} (${strategy.numMaskTypes} type(s)); objective ${config.meta.objective}`,
+  );
+  const data = await createBatchSource(config, (item) => log(`skipped ${item.source}: ${item.reason}`));
+  const session = await createTrainerSession(config, strategy, paths);
+  const metrics = new MetricsLog(paths.folder, config.logging.write_tag);
+  try {
+    let resumedFrom: string | null = null;
+    const latest = config.meta.load_checkpoint ? await session.latest() : null;
+    const from = latest?.path ?? config.meta.read_checkpoint;
+    if (from !== null && from !== undefined) {
+      const step = await session.resume(from);
+      resumedFrom = from;
+      log(`resumed from ${from} at step ${step}`);
+    }
+    const startStep = session.nextStep;
+    const totalSteps = session.totalSteps;
+    metrics.truncateAfter(startStep);
+    log(`training steps ${startStep} -> ${totalSteps} (${config.optimization.epochs} epochs x ${config.optimization.ipe} ipe, batch ${config.data.batch_size}); run folder ${paths.folder}`);
+
+    const t0 = performance.now();
+    let firstMasks: readonly MaskPair[] | null = null;
+    let lastSaved: { step: number; path: string } | null = null;
+    let afterFirstStep = -1;
+    let finalLoss: number | null = null;
+    let step = startStep;
+    let clips = 0;
+    while (step < totalSteps && !options.signal?.aborted) {
+      const tIter = performance.now();
+      const batch = await data.batch(step);
+      firstMasks ??= session.peekMasks(config.data.batch_size);
+      const tStep = performance.now();
+      const m = await session.step(batch);
+      const now = performance.now();
+      step += 1;
+      clips += config.data.batch_size;
+      if (afterFirstStep < 0) afterFirstStep = tf.memory().numTensors;
+      const record: StepRecord = {
+        epoch: Math.floor((step - 1) / config.optimization.ipe) + 1,
+        itr: (step - 1) % config.optimization.ipe,
+        step: step - 1,
+        loss: m.loss,
+        lossJepa: m.lossJepa,
+        regLoss: m.regLoss,
+        encGradNorm: m.encGradNorm,
+        predGradNorm: m.predGradNorm,
+        lr: m.lr,
+        wd: m.wd,
+        ema: m.ema,
+        stepMs: now - tStep,
+        wallMs: now - tIter,
+        clipsPerSec: (clips * 1000) / (now - t0),
+      };
+      finalLoss = m.loss;
+      metrics.append(record);
+      options.onStep?.(record, totalSteps);
+      if (step % config.logging.checkpoint_every === 0 && step < totalSteps) {
+        lastSaved = { step, path: await session.save() };
+        log(`checkpoint saved: step ${step} -> ${lastSaved.path}`);
+      }
+    }
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const interrupted = step < totalSteps;
+    if (lastSaved?.step !== step && step > startStep) {
+      lastSaved = { step, path: await session.save() };
+      log(`checkpoint saved: step ${step} -> ${lastSaved.path}`);
+    }
+    const checkpoint = lastSaved?.path ?? (await session.latest())?.path ?? null;
+    if (interrupted) log(`interrupted at step ${step}; checkpoint ${checkpoint ?? '(none)'}; rerun the same command to resume`);
+
+    let encoderExport: string | null = null;
+    writeFileSync(paths.curves, curvesFromLog(metrics, session));
+    if (firstMasks !== null) {
+      const layout = renderMasksPng(firstMasks, grid, { samples: [0, 1].filter((b) => b < config.data.batch_size) });
+      writeFileSync(paths.masks, layout);
+    }
+    if (!interrupted) encoderExport = await session.exportEncoder(paths.encoderExport);
+    const result: RunResult = {
+      status: interrupted ? 'interrupted' : 'completed',
+      backend,
+      startStep,
+      endStep: step,
+      totalSteps,
+      resumedFrom,
+      checkpoint,
+      encoderExport,
+      paths,
+      skipped: data.skipped(),
+      clipsPerSec: wallSeconds > 0 ? clips / wallSeconds : 0,
+      wallSeconds,
+      finalLoss,
+      numTensors: { afterFirstStep, atEnd: tf.memory().numTensors },
+    };
+    writeJsonAtomic(paths.summary, { ...result, backend: { name: backend.name, detail: backend.detail, tried: backend.tried }, paths: undefined, folder: paths.folder });
+    return result;
+  } finally {
+    session.dispose();
+  }
+}
+
+/** The loss and LR curves of every logged step (earlier processes of a resumed run included). */
+function curvesFromLog(metrics: MetricsLog, session: { lrAt(step: number): number }): Buffer {
+  const records = metrics.read();
+  const xs = records.map((r) => r.step);
+  return curvesPng([
+    { title: 'LOSS', xs, ys: records.map((r) => r.loss), color: [214, 39, 40, 255] },
+    { title: 'LR', xs, ys: xs.map((s) => session.lrAt(s)), color: [31, 119, 180, 255] },
+  ]);
+}
+
