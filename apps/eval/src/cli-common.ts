@@ -1,0 +1,112 @@
+import { ConfigError } from '@vjepa/errors';
+import { type EvalArch, archFromPreset, readArchConfig } from './arch-config';
+import type { EncoderSpec } from './encoder-source';
+
+/** Parsed option values as `node:util` parseArgs gives them. */
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/**
+ * A string option, or undefined.
+ *
+ * @example
+ * str(values, 'out'); // 'features.npy'
+ */
+export function str(values: OptionValues, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * A required string option (ConfigError naming the flag when absent).
+ *
+ * @example
+ * need(values, 'input', 'extract');
+ */
+export function need(values: OptionValues, name: string, command: string): string {
+  const v = str(values, name);
+  if (v === undefined) throw new ConfigError(`vjepa-eval ${command}: --${name}`, { expected: 'a value', received: 'nothing', hint: `see vjepa-eval ${command} --help` });
+  return v;
+}
+
+/**
+ * An integer option with a default and a minimum.
+ *
+ * @example
+ * int(values, 'seeds', 3, 1); // 3
+ */
+export function int(values: OptionValues, name: string, fallback: number, min = 0): number {
+  const v = str(values, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${name}`, { expected: `an integer >= ${min}`, received: v });
+  return n;
+}
+
+/**
+ * One of a fixed set of choices.
+ *
+ * @example
+ * choice(values, 'pool', ['none', 'mean'], 'none');
+ */
+export function choice<T extends string>(values: OptionValues, name: string, choices: readonly T[], fallback: T): T {
+  const v = str(values, name);
+  if (v === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(v)) throw new ConfigError(`--${name}`, { expected: `one of ${choices.join(', ')}`, received: v });
+  return v as T;
+}
+
+/** The options every command shares for the architecture and the checkpoint. */
+export const ENCODER_OPTIONS = {
+  checkpoint: { type: 'string' },
+  key: { type: 'string' },
+  prefix: { type: 'string' },
+  config: { type: 'string' },
+  preset: { type: 'string' },
+  'patch-size': { type: 'string' },
+  'tubelet-size': { type: 'string' },
+  'num-frames': { type: 'string' },
+  'crop-size': { type: 'string' },
+  backend: { type: 'string' },
+  'batch-size': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * The architecture from `--config FILE` or `--preset NAME` (with `--patch-size`, `--tubelet-size`,
+ * `--num-frames`, `--crop-size`), exactly one of them.
+ *
+ * @example
+ * archFromOptions({ config: 'arch.yaml' });
+ */
+export function archFromOptions(values: OptionValues): EvalArch {
+  const config = str(values, 'config');
+  const preset = str(values, 'preset');
+  if ((config === undefined) === (preset === undefined)) {
+    throw new ConfigError('architecture', { expected: 'exactly one of --config FILE or --preset NAME', received: config && preset ? 'both' : 'neither' });
+  }
+  const sizes = ['patch-size', 'tubelet-size', 'num-frames', 'crop-size'].filter((k) => values[k] !== undefined);
+  if (config !== undefined) {
+    if (sizes.length) throw new ConfigError(`--${sizes[0]}`, { expected: 'only with --preset (a --config sets the data sizes)', received: String(values[sizes[0]]) });
+    return readArchConfig(config);
+  }
+  const o: Record<string, number> = {};
+  if (values['patch-size'] !== undefined) o.patchSize = int(values, 'patch-size', 16, 1);
+  if (values['tubelet-size'] !== undefined) o.tubeletSize = int(values, 'tubelet-size', 2, 1);
+  if (values['num-frames'] !== undefined) o.numFrames = int(values, 'num-frames', 16, 1);
+  if (values['crop-size'] !== undefined) o.imgSize = int(values, 'crop-size', 224, 1);
+  return archFromPreset(preset!, o);
+}
+
+/**
+ * The encoder from `--checkpoint FILE [--key target_encoder|encoder] [--prefix P]`.
+ *
+ * @example
+ * encoderFromOptions({ checkpoint: 'ckpt.pth.tar', key: 'encoder' }, 'extract');
+ */
+export function encoderFromOptions(values: OptionValues, command: string): EncoderSpec {
+  const key = str(values, 'key');
+  if (key !== undefined && key !== 'target_encoder' && key !== 'encoder') {
+    throw new ConfigError('--key', { expected: 'target_encoder or encoder', received: key });
+  }
+  return { checkpoint: need(values, 'checkpoint', command), key, prefix: str(values, 'prefix') };
+}

@@ -1,0 +1,204 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { setupBackend, parseBackendChoice, type BackendChoice } from '@vjepa/backends';
+import { ConfigError, VjepaError } from '@vjepa/errors';
+import { ENCODER_OPTIONS, archFromOptions, choice, encoderFromOptions, int, need, str, type OptionValues } from './cli-common';
+import type { ClipLayout } from './clip-input';
+import { runExtract } from './extract';
+import { type ProbeDataset, runProbeCommand } from './probe-command';
+import type { ProbeKind } from './probe-runner';
+import { runSuite } from './suite';
+import { runMain } from './main-command';
+
+/** Top-level help of `vjepa-eval`. */
+export const USAGE = `vjepa-eval: frozen evaluation and feature extraction for V-JEPA
+
+Commands
+  extract  features of clips (.npy), a video, or a folder of videos
+  probe    train and test a probe on frozen features (Moving MNIST tasks or "path label" indexes)
+  suite    the embedded evaluation: digit + direction tasks with random-init, one-frame and pixel controls
+  main     train V-JEPA and the pixel control with vjepa-train, then the suite
+
+Architecture (extract, probe, suite without --run)
+  --config FILE         YAML/JSON with the official model and data sections
+  --preset NAME         tiny|small|base|large|huge|giant [--patch-size --tubelet-size --num-frames --crop-size]
+Checkpoint
+  --checkpoint FILE     .pth.tar (official training checkpoint) or .safetensors
+  --key K               target_encoder (default) or encoder, for .pth.tar
+  --prefix P            key prefix inside a .safetensors file (default target_encoder when present)
+Common
+  --backend B           auto (default), tfjs-node-gpu, webgpu, wasm, cpu
+  --batch-size N        clips per forward pass (default 16)
+
+extract   --input clip.npy|video.mp4|folder --out features.npy|dir [--pool none|mean]
+          [--layout channels-first|channels-last] [--stack] [--ffmpeg PATH]
+probe     --dataset moving-mnist [--task digit,direction] [--train-clips 400 --test-clips 200]
+          | --train-index train.txt --test-index test.txt [--num-classes N]
+          --out DIR [--probe attentive|linear|knn] [--seeds 3] [--epochs 20] [--probe-batch 64] [--lr 1e-3] [--cache DIR]
+suite     --run DIR | --checkpoint FILE (--config|--preset)   [--pixel-run DIR | --pixel-checkpoint FILE]
+          [--out DIR] [--train-clips 400] [--test-clips 200] [--seeds 3] [--epochs 20] [--probe attentive|linear|knn]
+main      [--folder runs/main] [--set key=value ...] (passed to both trainings) [suite options]
+
+Example
+  vjepa-eval extract --checkpoint ckpt.pth.tar --config arch.yaml --input clip.npy --out features.npy
+`;
+
+const PROBE_OPTIONS = {
+  out: { type: 'string' },
+  cache: { type: 'string' },
+  probe: { type: 'string' },
+  seeds: { type: 'string' },
+  epochs: { type: 'string' },
+  'probe-batch': { type: 'string' },
+  'train-clips': { type: 'string' },
+  'test-clips': { type: 'string' },
+} as const;
+
+/** Where the CLI writes: lines of progress and results, and error lines. */
+export interface CliIo {
+  log: (line: string) => void;
+  error: (line: string) => void;
+}
+
+async function backend(values: OptionValues, io: CliIo): Promise<void> {
+  const b = (str(values, 'backend') ?? 'auto') as BackendChoice;
+  parseBackendChoice(b);
+  const setup = await setupBackend(b);
+  io.log(`backend: ${setup.name} (${setup.detail})`);
+}
+
+function parse(argv: string[], options: ParseArgsConfig['options']): OptionValues {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as OptionValues;
+  } catch (e) {
+    throw new ConfigError('command line', { expected: 'known options (see --help)', received: (e as Error).message });
+  }
+}
+
+function probeKind(values: OptionValues): ProbeKind {
+  return choice(values, 'probe', ['attentive', 'linear', 'knn'] as const, 'attentive');
+}
+
+async function extract(argv: string[], io: CliIo): Promise<number> {
+  const values = parse(argv, { ...ENCODER_OPTIONS, input: { type: 'string' }, out: { type: 'string' }, pool: { type: 'string' }, layout: { type: 'string' }, stack: { type: 'boolean' }, ffmpeg: { type: 'string' } });
+  if (values.help) return io.log(USAGE), 0;
+  const arch = archFromOptions(values);
+  const encoder = encoderFromOptions(values, 'extract');
+  const input = need(values, 'input', 'extract');
+  const out = need(values, 'out', 'extract');
+  const layout = str(values, 'layout') === undefined ? undefined : choice<ClipLayout>(values, 'layout', ['channels-first', 'channels-last'], 'channels-last');
+  await backend(values, io);
+  await runExtract({ arch, encoder, input, out, layout, pool: choice(values, 'pool', ['none', 'mean'] as const, 'none'), stack: values.stack === true, batchSize: int(values, 'batch-size', 16, 1), ffmpegPath: str(values, 'ffmpeg'), log: io.log });
+  return 0;
+}
+
+async function probe(argv: string[], io: CliIo): Promise<number> {
+  const values = parse(argv, { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, dataset: { type: 'string' }, task: { type: 'string' }, 'train-index': { type: 'string' }, 'test-index': { type: 'string' }, 'num-classes': { type: 'string' }, lr: { type: 'string' }, ffmpeg: { type: 'string' } });
+  if (values.help) return io.log(USAGE), 0;
+  const arch = archFromOptions(values);
+  const encoder = encoderFromOptions(values, 'probe');
+  let dataset: ProbeDataset;
+  const trainIndex = str(values, 'train-index');
+  if (trainIndex !== undefined || str(values, 'test-index') !== undefined) {
+    const numClasses = str(values, 'num-classes') === undefined ? undefined : int(values, 'num-classes', 2, 2);
+    dataset = { kind: 'index', train: need(values, 'train-index', 'probe'), test: need(values, 'test-index', 'probe'), numClasses, ffmpegPath: str(values, 'ffmpeg') };
+  } else {
+    choice(values, 'dataset', ['moving-mnist'] as const, 'moving-mnist');
+    const tasks = (str(values, 'task') ?? 'digit,direction').split(',').map((t) => t.trim());
+    for (const t of tasks) if (!['digit', 'direction', 'speed'].includes(t)) throw new ConfigError('--task', { expected: 'digit, direction or speed (comma-separated)', received: t });
+    dataset = { kind: 'moving-mnist', tasks: tasks as ('digit' | 'direction' | 'speed')[], trainClips: int(values, 'train-clips', 400, 1), testClips: int(values, 'test-clips', 200, 1) };
+  }
+  const lrText = str(values, 'lr');
+  const lr = lrText === undefined ? undefined : Number(lrText);
+  if (lr !== undefined && !(lr > 0)) throw new ConfigError('--lr', { expected: 'a number > 0', received: lrText });
+  await backend(values, io);
+  await runProbeCommand({
+    arch, encoder, dataset, out: need(values, 'out', 'probe'), cacheDir: str(values, 'cache'), probe: probeKind(values),
+    seeds: int(values, 'seeds', 3, 1), epochs: int(values, 'epochs', 20, 1), batchSize: int(values, 'probe-batch', 64, 1), lr, log: io.log,
+  });
+  return 0;
+}
+
+const SUITE_OPTIONS = { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, run: { type: 'string' }, 'pixel-run': { type: 'string' }, 'pixel-checkpoint': { type: 'string' } } as const;
+
+function suiteOptions(values: OptionValues, io: CliIo) {
+  const hasArch = values.config !== undefined || values.preset !== undefined;
+  const key = str(values, 'key');
+  if (key !== undefined && key !== 'target_encoder' && key !== 'encoder') throw new ConfigError('--key', { expected: 'target_encoder or encoder', received: key });
+  return {
+    run: str(values, 'run'),
+    checkpoint: str(values, 'checkpoint'),
+    key: key as 'target_encoder' | 'encoder' | undefined,
+    arch: hasArch ? archFromOptions(values) : undefined,
+    pixelRun: str(values, 'pixel-run'),
+    pixelCheckpoint: str(values, 'pixel-checkpoint'),
+    out: str(values, 'out'),
+    cacheDir: str(values, 'cache'),
+    trainClips: int(values, 'train-clips', 400, 1),
+    testClips: int(values, 'test-clips', 200, 1),
+    seeds: int(values, 'seeds', 3, 1),
+    epochs: int(values, 'epochs', 20, 1),
+    batchSize: int(values, 'probe-batch', 64, 1),
+    probe: probeKind(values),
+    log: io.log,
+  };
+}
+
+async function suite(argv: string[], io: CliIo): Promise<number> {
+  const values = parse(argv, SUITE_OPTIONS);
+  if (values.help) return io.log(USAGE), 0;
+  const opts = suiteOptions(values, io);
+  if (opts.run === undefined && opts.checkpoint === undefined && opts.arch === undefined) {
+    throw new ConfigError('vjepa-eval suite', { expected: '--run DIR, or --checkpoint FILE with --config/--preset', received: 'neither' });
+  }
+  await backend(values, io);
+  const result = await runSuite(opts);
+  io.log(`\n${result.table}`);
+  io.log(`wrote ${result.files.markdown}, ${result.files.json} and ${result.files.pngs.length} confusion PNG(s) in ${result.seconds.toFixed(1)} s`);
+  return 0;
+}
+
+async function main(argv: string[], io: CliIo): Promise<number> {
+  const values = parse(argv, { ...SUITE_OPTIONS, folder: { type: 'string' }, set: { type: 'string', multiple: true } });
+  if (values.help) return io.log(USAGE), 0;
+  const sets = (values.set as unknown as string[] | undefined) ?? [];
+  const opts = suiteOptions(values, io);
+  await runMain({ folder: str(values, 'folder') ?? 'runs/main', set: sets, backend: str(values, 'backend') ?? 'auto', suite: opts, log: io.log });
+  return 0;
+}
+
+/**
+ * Runs one `vjepa-eval` command line; returns the exit code (0 ok, 2 bad config or usage, 1 other
+ * errors), printing errors as one `vjepa-eval: Name: message` line.
+ *
+ * @example
+ * const code = await runCli(['extract', '--checkpoint', 'c.pth.tar', '--config', 'a.yaml', '--input', 'x.npy', '--out', 'f.npy']);
+ */
+export async function runCli(argv: string[], io: CliIo = { log: (l) => console.log(l), error: (l) => console.error(l) }): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'extract':
+        return await extract(rest, io);
+      case 'probe':
+        return await probe(rest, io);
+      case 'suite':
+        return await suite(rest, io);
+      case 'main':
+        return await main(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new ConfigError('vjepa-eval command', { expected: 'extract, probe, suite or main', received: command });
+    }
+  } catch (e) {
+    if (VjepaError.isInstance(e)) {
+      io.error(`vjepa-eval: ${e.name}: ${e.message}`);
+      return e.name === 'ConfigError' ? 2 : 1;
+    }
+    throw e;
+  }
+}

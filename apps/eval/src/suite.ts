@@ -1,0 +1,213 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '@vjepa/errors';
+import type { EvalArch } from './arch-config';
+import { movingMnistClips } from './clip-sets';
+import { type EncoderSpec, type LoadedEncoder, loadEncoder } from './encoder-source';
+import { cachedFeatures } from './feature-cache';
+import { MOVING_MNIST_SEEDS } from './probe-command';
+import { type ProbeKind, runProbe } from './probe-runner';
+import { type ResultRow, markdownTable, pct, writeReport } from './report';
+import { readRunFolder } from './run-folder';
+
+/** The two embedded tasks: appearance (digit identity) and time (direction of motion). */
+export const SUITE_TASKS = [
+  { task: 'digit', label: 'digit', kind: 'appearance', classes: 10 },
+  { task: 'direction', label: 'direction', kind: 'temporal', classes: 8 },
+] as const;
+
+/**
+ * Options of {@link runSuite}. Give the encoder as a run folder (`run`) or as `checkpoint` + `arch`.
+ *
+ * @example
+ * const opts: SuiteOptions = { run: 'runs/tiny-cpu', pixelRun: 'runs/tiny-cpu-pixels' };
+ */
+export interface SuiteOptions {
+  /** A vjepa-train run folder (config.yaml + `<tag>-latest.pth.tar`). */
+  run?: string;
+  /** Or a checkpoint (needs `arch`). */
+  checkpoint?: string;
+  key?: 'target_encoder' | 'encoder';
+  arch?: EvalArch;
+  /** The pixel-objective control: a run folder trained with `meta.objective: pixels` at equal budget. */
+  pixelRun?: string;
+  /** Or its checkpoint (same `arch`). */
+  pixelCheckpoint?: string;
+  /** Output folder (default `<run>/eval`, else `eval-suite`). */
+  out?: string;
+  /** Feature cache (default `<out>/cache`). */
+  cacheDir?: string;
+  /** Probe-train clips (default 400) and probe-test clips (default 200). */
+  trainClips?: number;
+  testClips?: number;
+  seeds?: number;
+  /** Probe epochs (default 20). */
+  epochs?: number;
+  batchSize?: number;
+  probe?: ProbeKind;
+  /** Seed of the random-init control (default 0). */
+  randomInitSeed?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * What {@link runSuite} returns (and writes as results.json).
+ *
+ * @example
+ * const { rows, table, seconds } = await runSuite({ run: 'runs/tiny-cpu' });
+ */
+export interface SuiteResult {
+  rows: ResultRow[];
+  /** The Markdown table also written to results.md. */
+  table: string;
+  files: { json: string; markdown: string; pngs: string[] };
+  seconds: number;
+  /** False when the one-frame control is above chance on the temporal task (the task leaks time-free cues). */
+  temporalTaskIsTemporal: boolean;
+}
+
+/** Chance plus three binomial standard errors: above this the one-frame control is not "near chance". */
+export function chanceBound(chance: number, n: number): number {
+  return chance + 3 * Math.sqrt((chance * (1 - chance)) / n);
+}
+
+interface EncoderEntry {
+  name: string;
+  what: string;
+  spec?: EncoderSpec;
+  arch?: EvalArch;
+  oneFrame?: boolean;
+  missing?: string;
+}
+
+/**
+ * The embedded evaluation suite on held-out Moving MNIST (MNIST test digits; probe-train and
+ * probe-test clips from disjoint halves of them): a digit task (appearance, 10 classes) and a
+ * motion-direction task (temporal, 8 classes), each with the trained encoder and its controls run
+ * the same way: (a) a random-init encoder of the same architecture, (b) the trained encoder seeing
+ * one frame repeated (must be near chance on direction), (c) the pixel-objective encoder at equal
+ * budget, when given. Probe accuracy mean ± std over seeds; writes results.json, results.md and
+ * confusion PNGs; features are computed once per encoder and cached.
+ *
+ * @example
+ * const { table } = await runSuite({ run: 'runs/tiny-cpu', pixelRun: 'runs/tiny-cpu-pixels' });
+ * console.log(table);
+ */
+export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
+  const started = Date.now();
+  const log = options.log ?? (() => {});
+  let arch = options.arch;
+  let checkpoint = options.checkpoint;
+  if (options.run !== undefined) {
+    const run = readRunFolder(options.run);
+    arch ??= run.arch;
+    checkpoint ??= run.checkpoint;
+  }
+  if (arch === undefined) throw new ConfigError('suite', { expected: '--run DIR, or --checkpoint with --config/--preset', received: 'no architecture' });
+  const out = options.out ?? (options.run ? join(options.run, 'eval') : 'eval-suite');
+  const cacheDir = options.cacheDir ?? join(out, 'cache');
+  const trainClips = options.trainClips ?? 400;
+  const testClips = options.testClips ?? 200;
+  const kind = options.probe ?? 'attentive';
+
+  const encoders: EncoderEntry[] = [];
+  const trained: EncoderSpec | undefined = checkpoint ? { checkpoint, key: options.key } : undefined;
+  encoders.push(trained ? { name: 'vjepa', what: 'V-JEPA (trained)', spec: trained } : { name: 'vjepa', what: 'V-JEPA (trained)', missing: 'no checkpoint given' });
+  encoders.push({ name: 'random-init', what: 'random-init encoder (control a)', spec: { randomInit: { seed: options.randomInitSeed ?? 0 } } });
+  encoders.push(trained ? { name: 'one-frame', what: 'V-JEPA, one frame repeated (control b)', spec: trained, oneFrame: true } : { name: 'one-frame', what: 'one frame repeated', missing: 'no checkpoint given' });
+  if (options.pixelRun !== undefined || options.pixelCheckpoint !== undefined) {
+    const pr = options.pixelRun !== undefined ? readRunFolder(options.pixelRun) : undefined;
+    if (pr && pr.objective !== 'pixels') log(`warning: ${options.pixelRun} has meta.objective ${pr.objective}, not pixels`);
+    encoders.push({ name: 'pixels', what: 'pixel-objective encoder, equal budget (control c)', spec: { checkpoint: options.pixelCheckpoint ?? pr!.checkpoint }, arch: pr?.arch });
+  } else {
+    encoders.push({ name: 'pixels', what: 'pixel-objective encoder (control c)', missing: 'no --pixel-run given' });
+  }
+
+  const rows: ResultRow[] = [];
+  const results = new Map<string, ResultRow>();
+  let loaded: LoadedEncoder | undefined;
+  let loadedFor: EncoderSpec | undefined;
+  for (const enc of encoders) {
+    const a = enc.arch ?? arch;
+    if (!enc.spec) {
+      for (const t of SUITE_TASKS) results.set(`${t.task}/${enc.name}`, { task: t.task, encoder: enc.name, chance: 1 / t.classes, note: enc.missing });
+      continue;
+    }
+    log(`suite: ${enc.what}`);
+    if (loadedFor !== enc.spec) {
+      loaded?.encoder.dispose();
+      loaded = await loadEncoder(a, enc.spec, log);
+      loadedFor = enc.spec;
+    }
+    // clip sets depend on the architecture's frames and crop; built per encoder (cheap: labels only)
+    const train = movingMnistClips(a, { part: 'probe-train', count: trainClips, seed: MOVING_MNIST_SEEDS['probe-train'] });
+    const test = movingMnistClips(a, { part: 'probe-test', count: testClips, seed: MOVING_MNIST_SEEDS['probe-test'] });
+    const variant = { cacheDir, log, oneFrame: enc.oneFrame ? 0 : undefined };
+    const trainF = await cachedFeatures(loaded!, train, variant);
+    const testF = await cachedFeatures(loaded!, test, variant);
+    for (const t of SUITE_TASKS) {
+      log(`  ${t.task} (${t.kind}, ${t.classes} classes)`);
+      const result = await runProbe(trainF, train.labels[t.label], testF, test.labels[t.label], {
+        kind,
+        numClasses: t.classes,
+        numHeads: a.vit.numHeads,
+        seeds: options.seeds ?? 3,
+        epochs: options.epochs ?? 20,
+        batchSize: options.batchSize ?? 64,
+        log,
+      });
+      results.set(`${t.task}/${enc.name}`, { task: t.task, encoder: enc.name, result, chance: 1 / t.classes });
+    }
+  }
+  loaded?.encoder.dispose();
+  for (const t of SUITE_TASKS) for (const e of encoders) rows.push(results.get(`${t.task}/${e.name}`)!);
+
+  const notes: string[] = [];
+  const oneFrame = results.get('direction/one-frame');
+  let temporal = true;
+  if (oneFrame?.result) {
+    const bound = chanceBound(oneFrame.chance, testClips);
+    temporal = oneFrame.result.mean <= bound;
+    oneFrame.note = temporal
+      ? `near chance (<= ${pct(bound)}): the task needs time`
+      : `ABOVE chance (> ${pct(bound)}): one frame reveals the label, the task is not purely temporal`;
+  }
+  for (const t of SUITE_TASKS) {
+    const v = results.get(`${t.task}/vjepa`)?.result;
+    const r = results.get(`${t.task}/random-init`)?.result;
+    if (v && r) {
+      const row = results.get(`${t.task}/vjepa`)!;
+      const diff = v.mean - r.mean;
+      row.note = `${diff >= 0 ? '+' : ''}${(100 * diff).toFixed(1)} vs random-init`;
+    }
+  }
+  notes.push(
+    `Held-out Moving MNIST from the MNIST test digits (pretraining uses the train digits): probe-train clips from the even-numbered test images (${trainClips}), probe-test clips from the odd-numbered ones (${testClips}), so no digit image is shared.`,
+    `Probe: ${kind}, ${options.seeds ?? 3} seeds, ${options.epochs ?? 20} epochs, batch ${options.batchSize ?? 64}; accuracy mean ± std (sample std over seeds).`,
+    `Encoders: ${encoders.map((e) => `${e.name} = ${e.what}${e.spec?.checkpoint ? ` (${e.spec.checkpoint})` : ''}`).join('; ')}.`,
+  );
+  const seconds = (Date.now() - started) / 1000;
+  notes.push(`Wall time: ${seconds.toFixed(1)} s.`);
+  const files = writeReport(out, 'V-JEPA embedded evaluation (frozen probes on held-out Moving MNIST)', rows, {
+    notes,
+    json: { probe: kind, seeds: options.seeds ?? 3, epochs: options.epochs ?? 20, trainClips, testClips, seconds, temporalTaskIsTemporal: temporal, architecture: arch.vit, encoders: encoders.map(({ name, what, spec, missing }) => ({ name, what, checkpoint: spec?.checkpoint ?? null, missing: missing ?? null })) },
+  });
+  const table = markdownTable(rows);
+  return { rows, table, files, seconds, temporalTaskIsTemporal: temporal };
+}
+
+/**
+ * The hook apps/train's `--then-eval` calls after training: the suite on the finished run, with the
+ * pixel control taken from a sibling `<run>-pixels` folder when one exists.
+ *
+ * @example
+ * await runEmbeddedEval({ runFolder: 'runs/tiny-cpu', encoderExport: 'runs/tiny-cpu/jepa-latest.pth.tar' });
+ */
+export async function runEmbeddedEval(options: { runFolder: string; encoderExport?: string | null; log?: (line: string) => void }): Promise<SuiteResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const sibling = `${options.runFolder.replace(/[\\/]+$/, '')}-pixels`;
+  const pixelRun = existsSync(join(sibling, 'config.yaml')) ? sibling : undefined;
+  const result = await runSuite({ run: options.runFolder, checkpoint: options.encoderExport ?? undefined, pixelRun, log });
+  log(result.table);
+  return result;
+}
