@@ -1,6 +1,11 @@
 import { CheckpointError, DataError } from '@vjepa/errors';
 
-/** Options for {@link readFileBytes}. */
+/**
+ * Options for {@link readFileBytes}.
+ *
+ * @example
+ * await readFileBytes('clip.bin', { as: 'data' });
+ */
 export interface ReadFileBytesOptions {
   /**
    * Which error to throw when the file cannot be read. Default: `checkpoint` for .pth/.pt/.tar/

@@ -31,7 +31,12 @@ const DTYPE_TO_DESCR: Partial<Record<DType, string>> = {
   bool: '|b1',
 };
 
-/** Options for {@link readNpy}. */
+/**
+ * Options for {@link readNpy}.
+ *
+ * @example
+ * readNpy(bytes, { file: 'input.npy' });
+ */
 export interface ReadNpyOptions {
   /** File name used in error messages. */
   file?: string;

@@ -15,7 +15,12 @@ export class PyCallable {
   ) {}
 }
 
-/** Options for {@link unpickle}. */
+/**
+ * Options for {@link unpickle}.
+ *
+ * @example
+ * unpickle(bytes, { where: 'data.pkl', resolveGlobal: () => undefined });
+ */
 export interface UnpickleOptions {
   /** Where the pickle came from (file and entry), used in every error. */
   where: string;

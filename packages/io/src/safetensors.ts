@@ -36,13 +36,23 @@ const DTYPE_TO_ST: Record<DType, string> = {
   bool: 'BOOL',
 };
 
-/** Options for {@link readSafetensors}. */
+/**
+ * Options for {@link readSafetensors}.
+ *
+ * @example
+ * readSafetensors(bytes, { file: 'weights.safetensors' });
+ */
 export interface ReadSafetensorsOptions {
   /** File name used in error messages. */
   file?: string;
 }
 
-/** What {@link readSafetensors} returns. */
+/**
+ * What {@link readSafetensors} returns.
+ *
+ * @example
+ * const { tensors, metadata }: SafetensorsContents = readSafetensors(bytes);
+ */
 export interface SafetensorsContents {
   /** Every tensor by name, in header order. */
   tensors: StateDict;

@@ -44,7 +44,12 @@ export function stripPrefixes(sd: StateDict, prefixes: readonly string[] = DEFAU
   return out;
 }
 
-/** Options for {@link selectStateDict}. */
+/**
+ * Options for {@link selectStateDict}.
+ *
+ * @example
+ * selectStateDict(ckpt, 'classifier', { file: 'probe.pth.tar', prefixes: ['module.'] });
+ */
 export interface SelectStateDictOptions {
   /** File name used in error messages. */
   file?: string;
@@ -108,7 +113,12 @@ export function selectStateDict(checkpoint: unknown, key: string, opts: SelectSt
   return stripPrefixes(sd as StateDict, opts.prefixes ?? DEFAULT_PREFIXES);
 }
 
-/** The outcome of {@link matchStateDict}. */
+/**
+ * The outcome of {@link matchStateDict}.
+ *
+ * @example
+ * const { loaded, missing, unexpected, mismatched }: LoadReport = matchStateDict(shapes, sd, { allowPartial: true });
+ */
 export interface LoadReport {
   /** Keys present with the expected shape. */
   loaded: string[];
@@ -120,7 +130,12 @@ export interface LoadReport {
   mismatched: { key: string; expected: number[]; received: number[] }[];
 }
 
-/** Options for {@link matchStateDict}. */
+/**
+ * Options for {@link matchStateDict}.
+ *
+ * @example
+ * matchStateDict(shapes, sd, { file: 'ckpt.pth.tar', what: 'target_encoder' });
+ */
 export interface MatchStateDictOptions {
   /** File name used in error messages. */
   file?: string;

@@ -20,7 +20,12 @@ export type DType =
   | 'uint8'
   | 'bool';
 
-/** The typed arrays a {@link TensorData} may hold. */
+/**
+ * The typed arrays a {@link TensorData} may hold.
+ *
+ * @example
+ * const data: TypedData = new Float32Array(4);
+ */
 export type TypedData =
   | Float32Array
   | Float64Array

@@ -5,7 +5,12 @@ import { type TensorData, type TypedData, dtypeByteSize, shapeSize, tensorData, 
 import { STORAGE_DTYPES, TORCH_DTYPES, TorchStorage, TorchStorageType } from './torch-types';
 import { type ByteSource, type ZipArchive, readZip } from './zip-reader';
 
-/** Options for {@link readTorchCheckpoint}. */
+/**
+ * Options for {@link readTorchCheckpoint}.
+ *
+ * @example
+ * readTorchCheckpoint(bytes, { file: 'ckpt.pth.tar', keys: ['target_encoder'] });
+ */
 export interface ReadTorchOptions {
   /** File name used in error messages. */
   file?: string;

@@ -44,7 +44,12 @@ export const TORCH_DTYPES: Readonly<Record<string, DType>> = {
   bool: 'bool',
 };
 
-/** A storage class or dtype named by a pickle; `untyped` storages hold raw bytes. */
+/**
+ * A storage class or dtype named by a pickle; `untyped` storages hold raw bytes.
+ *
+ * @example
+ * new TorchStorageType('torch.FloatStorage', 'float32');
+ */
 export class TorchStorageType {
   constructor(
     readonly name: string,
@@ -56,6 +61,9 @@ export class TorchStorageType {
 /**
  * A storage in `data/<key>`: `numel` little-endian `dtype` elements, read when a tensor that is
  * kept needs it (not cached, so a multi-GB checkpoint is not held twice in memory).
+ *
+ * @example
+ * new TorchStorage('0', 'float32', 4, () => new Uint8Array(16)).bytes();
  */
 export class TorchStorage {
   constructor(

@@ -17,7 +17,12 @@ const STORAGE_OF: Record<DType, string> = {
   bool: 'BoolStorage',
 };
 
-/** Options for {@link writeTorchCheckpoint}. */
+/**
+ * Options for {@link writeTorchCheckpoint}.
+ *
+ * @example
+ * writeTorchCheckpoint({ classifier: sd }, { folder: 'probe' });
+ */
 export interface WriteTorchOptions {
   /** The archive's top folder (default `archive`, as torch.save writes). */
   folder?: string;

@@ -10,7 +10,12 @@ const SIG_ZIP64_LOCATOR = 0x07064b50;
 const U32_MAX = 0xffffffff;
 const U16_MAX = 0xffff;
 
-/** One file of a ZIP archive, as its central directory describes it. */
+/**
+ * One file of a ZIP archive, as its central directory describes it.
+ *
+ * @example
+ * const entry: ZipEntry | undefined = readZip(bytes).entries.get('archive/data.pkl');
+ */
 export interface ZipEntry {
   readonly name: string;
   /** 0 = stored, 8 = deflate. */
@@ -24,7 +29,12 @@ export interface ZipEntry {
   readonly dataOffset: number;
 }
 
-/** A parsed ZIP archive whose entries are extracted on demand. */
+/**
+ * A parsed ZIP archive whose entries are extracted on demand.
+ *
+ * @example
+ * const zip: ZipArchive = readZip(bytes); zip.read('archive/version');
+ */
 export interface ZipArchive {
   /** Entries by name, in central-directory order. */
   readonly entries: ReadonlyMap<string, ZipEntry>;
@@ -49,7 +59,12 @@ export interface ByteSource {
   read(offset: number, length: number): Uint8Array;
 }
 
-/** Options for {@link readZip}. */
+/**
+ * Options for {@link readZip}.
+ *
+ * @example
+ * readZip(bytes, { file: 'ckpt.pth.tar', verifyCrc: false });
+ */
 export interface ReadZipOptions {
   /** File name used in error messages. */
   file?: string;

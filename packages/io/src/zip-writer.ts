@@ -2,13 +2,23 @@ import { CheckpointError } from '@vjepa/errors';
 import { crc32 } from './crc32';
 import { nodeZlib } from './node-builtins';
 
-/** One file to put in a ZIP archive. */
+/**
+ * One file to put in a ZIP archive.
+ *
+ * @example
+ * const input: ZipInput = { name: 'archive/version', data: new TextEncoder().encode('3\n') };
+ */
 export interface ZipInput {
   readonly name: string;
   readonly data: Uint8Array;
 }
 
-/** Options for {@link writeZip}. */
+/**
+ * Options for {@link writeZip}.
+ *
+ * @example
+ * writeZip(files, { align: 64 });
+ */
 export interface WriteZipOptions {
   /** Align each entry's data to this many bytes with a padding extra field (PyTorch uses 64). */
   align?: number;
