@@ -146,6 +146,7 @@ describe('Trainer.step', () => {
     const err = error as NonFiniteLossError;
     expect(err.step).toBe(1);
     expect(err.message).toMatch(/non-finite loss at step 1/);
+    expect(err.message).toMatch(/"loss":"NaN"/);
     expect(err.message).toMatch(/"lr":/);
     expect(err.message).toMatch(/"gradNorm":/);
     expect(err.message).toContain('crash-step-00000001');

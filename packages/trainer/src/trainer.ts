@@ -216,7 +216,8 @@ export class Trainer {
       const loss = v[0];
       const lossPerType = v.slice(1, 1 + k);
       const [reg, spread, encNorm, predNorm] = v.slice(1 + k);
-      if (!Number.isFinite(loss)) {
+      // Non-finite gradients would poison the weights just as surely as a non-finite loss.
+      if (!Number.isFinite(loss) || !Number.isFinite(encNorm) || !Number.isFinite(predNorm)) {
         let crashPath: string | null = null;
         const dir = c.checkpoint.dir;
         if (dir !== null) {
@@ -225,7 +226,15 @@ export class Trainer {
         }
         throw new NonFiniteLossError(
           i,
-          { lr, wd, momentum, gradNorm: { encoder: encNorm, predictor: predNorm }, lossPerType, crashCheckpoint: crashPath },
+          {
+            loss: shown(loss),
+            lr,
+            wd,
+            momentum,
+            gradNorm: { encoder: shown(encNorm), predictor: shown(predNorm) },
+            lossPerType: lossPerType.map(shown),
+            crashCheckpoint: crashPath,
+          },
           crashPath ? `a crash checkpoint of the weights before this step is in ${crashPath}; lower the learning rate or check the data` : undefined,
         );
       }
@@ -314,6 +323,11 @@ export class Trainer {
     }
     return { t: t / tubelet, h: h / e.patchSize, w: w / e.patchSize };
   }
+}
+
+/** JSON turns NaN and Infinity into null; keep them readable in error messages. */
+function shown(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
 }
 
 /** tfjs-core alone registers no gradient functions; `@tensorflow/tfjs` and tfjs-node do. */
