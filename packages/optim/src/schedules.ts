@@ -40,7 +40,12 @@ export function scheduleLength(options: { epochs: number; ipe: number; ipeScale:
   return Math.trunc(ipeScale * epochs * ipe);
 }
 
-/** Options of {@link WarmupCosineSchedule}. */
+/**
+ * Options of {@link WarmupCosineSchedule}.
+ *
+ * @example
+ * const o: WarmupCosineOptions = { warmupSteps: 12000, startLr: 2e-4, refLr: 6.25e-4, finalLr: 1e-6, totalSteps: 112500 };
+ */
 export interface WarmupCosineOptions {
   /** Linear warmup length in steps (`warmup_epochs * ipe`). */
   readonly warmupSteps: number;
@@ -103,7 +108,12 @@ export class WarmupCosineSchedule {
   }
 }
 
-/** Options of {@link CosineWDSchedule}. */
+/**
+ * Options of {@link CosineWDSchedule}.
+ *
+ * @example
+ * const o: CosineWDOptions = { refWd: 0.04, finalWd: 0.4, totalSteps: 112500 };
+ */
 export interface CosineWDOptions {
   /** Weight decay at step 0 (`weight_decay`). */
   readonly refWd: number;
@@ -150,7 +160,12 @@ export class CosineWDSchedule {
   }
 }
 
-/** Options of {@link LinearMomentumSchedule}. */
+/**
+ * Options of {@link LinearMomentumSchedule}.
+ *
+ * @example
+ * const o: LinearMomentumOptions = { start: 0.998, end: 1.0, totalSteps: 112500 };
+ */
 export interface LinearMomentumOptions {
   /** EMA momentum at iteration 0 (`ema[0]`). */
   readonly start: number;

@@ -5,10 +5,20 @@ import { writeFileAtomic } from '@vjepa/io';
 const fsp = () => import('node:fs/promises');
 const pathJoin = async (...parts: string[]) => (await import('node:path')).join(...parts);
 
-/** Name of the file inside a run directory that names the newest complete checkpoint. */
+/**
+ * Name of the file inside a run directory that names the newest complete checkpoint.
+ *
+ * @example
+ * await readFile(join(runDir, LATEST_POINTER), 'utf8'); // 'step-00000100\n'
+ */
 export const LATEST_POINTER = 'latest';
 
-/** Name of the manifest inside each checkpoint directory. */
+/**
+ * Name of the manifest inside each checkpoint directory.
+ *
+ * @example
+ * JSON.parse(await readFile(join(checkpointDir, MANIFEST_FILE), 'utf8')).iteration;
+ */
 export const MANIFEST_FILE = 'trainer.json';
 
 let tmpCounter = 0;

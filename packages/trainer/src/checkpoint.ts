@@ -6,7 +6,12 @@ import { MANIFEST_FILE, readCheckpointFile, resolveCheckpointDir, writeCheckpoin
 import type { TrainerConfig } from './config';
 import type { Trainer } from './trainer';
 
-/** Format tag of our checkpoint manifests. */
+/**
+ * Format tag of our checkpoint manifests.
+ *
+ * @example
+ * manifest.format === CHECKPOINT_FORMAT; // true for our checkpoints
+ */
 export const CHECKPOINT_FORMAT = 'vjepa-ts/trainer-checkpoint';
 
 /**

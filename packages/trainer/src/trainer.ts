@@ -20,7 +20,12 @@ import { type MaskTensors, computeObjective, featureTargets, indexBatchTensor } 
 import { normalizedPixelTargets } from './pixels';
 import { takeTokens } from './tokens';
 
-/** Stream id mixed into the trainer seed for the masking generator. */
+/**
+ * Stream id mixed into the trainer seed for the masking generator.
+ *
+ * @example
+ * const rng = createRng(deriveSeed(seed, MASK_RNG_STREAM)); // the trainer's masking stream
+ */
 export const MASK_RNG_STREAM = 0x6d61736b; // "mask"
 
 /**
@@ -90,9 +95,9 @@ export class Trainer {
   readonly optimizer: AdamW;
   readonly schedules: { readonly lr: WarmupCosineSchedule; readonly wd: CosineWDSchedule; readonly momentum: LinearMomentumSchedule };
   readonly seed: number;
-  /** The next iteration to run (= steps done). */
+  /** The next iteration to run (= steps done); restored by `loadCheckpoint`. */
   iteration = 0;
-  /** @internal the masking generator; part of the checkpoint. */
+  /** The masking generator, seeded from `seed`; part of the checkpoint. */
   rng: Rng;
   private readonly encoderVars: Map<string, tf.Variable>;
   private readonly predictorVars: Map<string, tf.Variable>;
