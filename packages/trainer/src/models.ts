@@ -37,6 +37,8 @@ export interface PredictorModel {
     readonly embedDim: number;
     readonly numMaskTypes: number;
     readonly outDim?: number;
+    /** Token grid the predictor's fixed position table covers. */
+    readonly grid?: { readonly t: number; readonly h: number; readonly w: number };
   };
   apply(ctxFeatures: tf.Tensor, ctxIdx: tf.Tensor, tgtIdx: tf.Tensor, maskIndex: number, options?: { checkIndices?: boolean }): tf.Tensor;
   variables(): Map<string, tf.Variable>;

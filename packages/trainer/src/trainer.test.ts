@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { ConfigError, NonFiniteLossError } from '@vjepa/errors';
+import { ConfigError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
 import { fullContext } from '@vjepa/masking';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -162,11 +162,18 @@ describe('Trainer.step', () => {
 });
 
 describe('createTrainer validation', () => {
-  it('rejects a predictor whose mask tokens disagree with the strategy, and a wrong pixel outDim', () => {
+  it('rejects mask types vs mask tokens, a wrong pixel outDim, and clips that do not fit the models', async () => {
     const { encoder, predictor } = tinyModels(11);
     expect(() => createTrainer({ encoder, predictor, masking: fullContext() })).toThrow(ConfigError);
     expect(() => createTrainer({ encoder, predictor, masking: fullContext() })).toThrow(/numMaskTypes: expected 1/);
     expect(() => createTrainer({ encoder, predictor, masking: tinyMasking(), config: { loss: { objective: 'pixels' } } })).toThrow(/outDim: expected 96/);
+    const trainer = createTrainer({ encoder, predictor, masking: tinyMasking() });
+    const wrongSize = tf.zeros([1, 4, 32, 32, 3]);
+    await expect(trainer.step(wrongSize)).rejects.toThrow(/predictor's 2x4x4/);
+    const channelsFirst = tf.zeros([1, 3, 4, 16, 16]);
+    await expect(trainer.step(channelsFirst)).rejects.toThrow(ShapeError);
+    tf.dispose([wrongSize, channelsFirst]);
+    trainer.dispose();
     encoder.dispose();
     predictor.dispose();
   });

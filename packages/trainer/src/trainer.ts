@@ -326,7 +326,16 @@ export class Trainer {
         received: `[${clips.shape}]`,
       });
     }
-    return { t: t / tubelet, h: h / e.patchSize, w: w / e.patchSize };
+    const grid = { t: t / tubelet, h: h / e.patchSize, w: w / e.patchSize };
+    const pg = this.predictor.config.grid;
+    if (pg && (pg.t !== grid.t || pg.h !== grid.h || pg.w !== grid.w)) {
+      throw new ShapeError('Trainer.step(clips)', {
+        expected: `a clip whose token grid is the predictor's ${pg.t}x${pg.h}x${pg.w}`,
+        received: `[${clips.shape}] -> grid ${grid.t}x${grid.h}x${grid.w}`,
+        hint: 'the predictor position table is fixed: build it for the training clip size (predictorConfigFor(encoder.config, ...))',
+      });
+    }
+    return grid;
   }
 }
 
