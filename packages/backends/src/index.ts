@@ -10,3 +10,4 @@ export type { WasmPatchOptions, WasmPatchState } from './wasm/patch';
 export { unsortedSegmentSumWasmConfig } from './wasm/unsorted-segment-sum';
 export { batchMatMulWasmConfig } from './wasm/batch-mat-mul';
 export { sliceWasmConfig } from './wasm/slice';
+export { reduceTranspose, transposeWasmConfig } from './wasm/transpose';

@@ -117,7 +117,7 @@ export const loadWebGpu: BackendLoader = async () => {
 export const loadWasm: BackendLoader = async (options) => {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm', 'wasm', 'tfjs-backend-wasm ships its .wasm files; in a bundled app call setWasmPaths() with the folder that holds them.');
-  const state = options.wasmPatches === false ? patchWasmForTraining({ segmentSum: false, matMul: false, slice: false }) : patchWasmForTraining(options.wasmPatches ?? {});
+  const state = options.wasmPatches === false ? patchWasmForTraining({ segmentSum: false, matMul: false, slice: false, transpose: false }) : patchWasmForTraining(options.wasmPatches ?? {});
   const patches = Object.entries(state).filter(([, on]) => on).map(([k]) => k).join(', ') || 'none (stock kernels)';
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
   return `tfjs-backend-wasm (${simd}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}), training patches: ${patches}`;

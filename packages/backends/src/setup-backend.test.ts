@@ -51,7 +51,7 @@ describe('setupBackend', () => {
     expect(setup.tried[1].name).toBe('webgpu');
     expect(setup.tried[1].reason).toMatch(/no adapter|webgpu/);
     expect(setup.name).toBe('wasm');
-    expect(setup.detail).toMatch(/training patches: segmentSum, matMul, slice/);
+    expect(setup.detail).toMatch(/training patches: segmentSum, matMul, slice, transpose/);
   });
 
   it('a named backend that cannot load throws a BackendError saying what is missing and how to fix it', async () => {
@@ -75,10 +75,10 @@ describe('setupBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
     const stock = await setupBackend('wasm', { wasmPatches: false });
     expect(stock.detail).toMatch(/none \(stock kernels\)/);
-    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false });
+    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false, transpose: false });
     const patched = await setupBackend('wasm');
     expect(patched).toMatchObject({ name: 'wasm', tfBackend: 'wasm', tried: [{ name: 'wasm', ok: true, reason: '' }] });
-    expect(wasmPatchState()).toEqual({ segmentSum: true, matMul: true, slice: true });
+    expect(wasmPatchState()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true });
   });
 
   it('rejects an unknown choice with the list of valid ones', async () => {

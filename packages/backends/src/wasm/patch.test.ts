@@ -42,17 +42,20 @@ describe('patchWasmForTraining', () => {
     restoreStockWasmKernels();
     const stockMatMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
     const stockSlice = tf.getKernel('Slice', 'wasm')!.kernelFunc;
+    const stockTranspose = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeUndefined();
-    expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true });
-    expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true }); // idempotent
+    expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true });
+    expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true }); // idempotent
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).not.toBe(stockMatMul);
     expect(tf.getKernel('Slice', 'wasm')!.kernelFunc).not.toBe(stockSlice);
+    expect(tf.getKernel('Transpose', 'wasm')!.kernelFunc).not.toBe(stockTranspose);
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeDefined();
-    expect(patchWasmForTraining({ slice: false })).toEqual({ segmentSum: true, matMul: true, slice: false });
+    expect(patchWasmForTraining({ slice: false })).toEqual({ segmentSum: true, matMul: true, slice: false, transpose: true });
     expect(tf.getKernel('Slice', 'wasm')!.kernelFunc).toBe(stockSlice);
     restoreStockWasmKernels();
-    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false });
+    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false, transpose: false });
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(stockMatMul);
+    expect(tf.getKernel('Transpose', 'wasm')!.kernelFunc).toBe(stockTranspose);
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeUndefined();
   });
 

@@ -1,9 +1,10 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import { BatchMatMul, Slice, UnsortedSegmentSum, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Slice, Transpose, UnsortedSegmentSum, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { BackendError } from '@vjepa/errors';
 import { batchMatMulWasmConfig } from './batch-mat-mul';
 import { initialisedWasmBackend } from './internals';
 import { sliceWasmConfig } from './slice';
+import { transposeWasmConfig } from './transpose';
 import { unsortedSegmentSumWasmConfig } from './unsorted-segment-sum';
 
 /** Which wasm training fixes to apply; each defaults to true. */
@@ -14,6 +15,8 @@ export interface WasmPatchOptions {
   matMul?: boolean;
   /** Replace `Slice` with a zero-copy view for contiguous slices and a partial copy otherwise. */
   slice?: boolean;
+  /** Replace `Transpose` with one that copies whole rows when the innermost axis stays put (rank-5 attention permutes). */
+  transpose?: boolean;
 }
 
 /** Which wasm training fixes are active after a call. */
@@ -21,11 +24,12 @@ export interface WasmPatchState {
   segmentSum: boolean;
   matMul: boolean;
   slice: boolean;
+  transpose: boolean;
 }
 
 /** The stock kernels we replaced, so that `restoreStockWasmKernels` can put them back. */
 const stock: { [name: string]: KernelConfig } = {};
-const active: WasmPatchState = { segmentSum: false, matMul: false, slice: false };
+const active: WasmPatchState = { segmentSum: false, matMul: false, slice: false, transpose: false };
 /** True when the registered wasm `UnsortedSegmentSum` is ours (a future tfjs may ship its own). */
 let ownSegmentSum = false;
 
@@ -65,11 +69,16 @@ function restore(name: string): void {
  *
  * @example
  * await import('@tensorflow/tfjs-backend-wasm');
- * patchWasmForTraining();                    // all three fixes
+ * patchWasmForTraining();                    // all four fixes
  * patchWasmForTraining({ slice: false });    // keep the stock Slice
  */
 export function patchWasmForTraining(options: WasmPatchOptions = {}): WasmPatchState {
-  const want: WasmPatchState = { segmentSum: options.segmentSum ?? true, matMul: options.matMul ?? true, slice: options.slice ?? true };
+  const want: WasmPatchState = {
+    segmentSum: options.segmentSum ?? true,
+    matMul: options.matMul ?? true,
+    slice: options.slice ?? true,
+    transpose: options.transpose ?? true,
+  };
   if (getKernel(BatchMatMul, 'wasm') === undefined) {
     throw new BackendError('patchWasmForTraining', {
       expected: 'the wasm kernels to be registered',
@@ -90,6 +99,8 @@ export function patchWasmForTraining(options: WasmPatchOptions = {}): WasmPatchS
   else if (active.matMul) restore(BatchMatMul);
   if (want.slice) replace(Slice, sliceWasmConfig);
   else if (active.slice) restore(Slice);
+  if (want.transpose) replace(Transpose, transposeWasmConfig);
+  else if (active.transpose) restore(Transpose);
   Object.assign(active, want);
   return { ...active };
 }
@@ -103,7 +114,7 @@ export function patchWasmForTraining(options: WasmPatchOptions = {}): WasmPatchS
  * await trainStep(); // runs on stock wasm kernels
  */
 export function restoreStockWasmKernels(): void {
-  patchWasmForTraining({ segmentSum: false, matMul: false, slice: false });
+  patchWasmForTraining({ segmentSum: false, matMul: false, slice: false, transpose: false });
 }
 
 /**
