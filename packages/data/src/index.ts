@@ -1,1 +1,48 @@
-export {};
+// Decoding
+export { decodeVideo } from './decode-video';
+export type { DecodeOptions, DecodedVideo } from './decode-video';
+export { resolveFfmpegPath } from './ffmpeg-path';
+export { parseFfmpegInfo } from './ffmpeg-info';
+export type { FfmpegInfo } from './ffmpeg-info';
+
+// Clip sampling
+export { clipWindow, sampleClipIndices } from './clip-sampling';
+export type { ClipSamplingOptions } from './clip-sampling';
+
+// Augmentation
+export {
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  createEvalTransform,
+  createTrainTransform,
+  normalizeClip,
+  randomResizedCropBox,
+} from './augment';
+export type { EvalTransformOptions, TrainTransformOptions } from './augment';
+export { resizeCrop } from './resize';
+export type { CropBox } from './resize';
+
+// Datasets
+export type { Dataset, GetContext, Sample, Transform } from './sample';
+export { DataStatsRecorder, formatDataStats } from './data-stats';
+export type { DataStats, SkippedEntry } from './data-stats';
+export { IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, VideoFileDataset, checkEntries } from './video-file-dataset';
+export type { VideoDatasetOptions, VideoEntry } from './video-file-dataset';
+export { VideoIndexDataset, parseVideoIndex } from './video-index-dataset';
+export type { VideoIndexOptions } from './video-index-dataset';
+export { VideoFolderDataset } from './video-folder-dataset';
+export type { VideoFolderOptions } from './video-folder-dataset';
+
+// Moving MNIST (the embedded default)
+export { MNIST_SHA256, loadMnist, mnistDataDir } from './mnist';
+export type { MnistSplit } from './mnist';
+export { MovingMnistDataset, movingMnist } from './moving-mnist';
+export type { MovingMnistOptions, MovingMnistTrajectory } from './moving-mnist';
+
+// Loader
+export { createLoader } from './loader';
+export type { Batch, Loader, LoaderOptions } from './loader';
+
+// Seeded randomness (private generator; any `{ next(): number }` works where a RandomSource is taken)
+export { createDataRng, mixSeed } from './rng';
+export type { DataRng, DataRngState, RandomSource } from './rng';

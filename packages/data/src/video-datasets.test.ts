@@ -132,3 +132,32 @@ describe('VideoFolderDataset', () => {
     await expect(VideoFolderDataset.open(join(root, 'clips'), { classFromFolder: false, includeImages: false })).resolves.toHaveProperty('length', 2);
   });
 });
+
+describe('a loader over real videos', () => {
+  it('decodes several files concurrently and batches augmented clips', async () => {
+    const { createLoader } = await import('./loader');
+    const { createTrainTransform } = await import('./augment');
+    const ds = await VideoFolderDataset.open(join(root, 'clips'), { decode, sampling: { framesPerClip: 8, frameStep: 2 } });
+    let active = 0;
+    let maxActive = 0;
+    const counted = {
+      length: ds.length,
+      get: async (i: number, c: { rng: { next(): number }; epoch: number }) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        try {
+          return await ds.get(i, c);
+        } finally {
+          active--;
+        }
+      },
+    };
+    const loader = createLoader(counted, { batchSize: 3, seed: 1, concurrency: 3, transform: createTrainTransform({ cropSize: 16 }) });
+    const batches = [];
+    for await (const b of loader) batches.push(b);
+    expect(batches.length).toBe(1);
+    expect(batches[0]!.shape).toEqual([3, 8, 16, 16, 3]);
+    expect(maxActive).toBe(3);
+    expect(ds.stats().decoded).toBe(3);
+  });
+});
