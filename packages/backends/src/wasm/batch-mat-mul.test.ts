@@ -45,6 +45,23 @@ describe('BatchMatMul on wasm (patched)', () => {
     expect(maxAbsDiff(wasm, cpu)).toBeLessThan(1e-5);
   });
 
+  // tfjs-backend-cpu 4.22 computes only max(batchA, batchB) products when both sides broadcast
+  // ([2, 1] x [1, 3] gives 3 of the 6), so the reference tiles both operands to the full batch first.
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])('broadcasts batches [2, 1] x [1, 3] to 6 products (transposeA %s, transposeB %s)', async (tA, tB) => {
+    patchWasmForTraining();
+    const a = () => tf.tensor(seededValues(2 * 6 * 5, 3), tA ? [2, 1, 5, 6] : [2, 1, 6, 5]);
+    const b = () => tf.tensor(seededValues(3 * 5 * 7, 4), tB ? [1, 3, 7, 5] : [1, 3, 5, 7]);
+    const [ref] = await runOn('cpu', () => tf.matMul(tf.tile(a(), [1, 3, 1, 1]), tf.tile(b(), [2, 1, 1, 1]), tA, tB));
+    const [wasm] = await runOn('wasm', () => tf.matMul(a(), b(), tA, tB));
+    expect(wasm.length).toBe(6 * 6 * 7);
+    expect(maxAbsDiff(wasm, ref)).toBeLessThan(1e-5);
+  });
+
   it('gives the same output shape as cpu for broadcast batches', async () => {
     patchWasmForTraining();
     await tf.setBackend('wasm');

@@ -27,6 +27,24 @@ function fastMatMul(backend: WasmBackendInternals, aId: number, bId: number, out
   rawMatMul(backend)(aId, shapeBytes([1, m, k]), 3, bId, shapeBytes([1, k, n]), 3, false, false, outId);
 }
 
+/**
+ * Maps a flat index over the broadcast batch dims `outDims` to the flat index over `dims` (a batch
+ * shape that broadcasts to outDims: missing leading dims and size-1 dims repeat).
+ */
+function broadcastIndex(dims: number[], outDims: number[]): (i: number) => number {
+  const padded = [...new Array<number>(outDims.length - dims.length).fill(1), ...dims];
+  const strides = [...util.computeStrides(padded), 1];
+  return (i: number) => {
+    let flat = 0;
+    for (let d = outDims.length - 1; d >= 0; d--) {
+      const coord = i % outDims[d];
+      i = Math.floor(i / outDims[d]);
+      if (padded[d] !== 1) flat += coord * strides[d];
+    }
+    return flat;
+  };
+}
+
 /** [batch, r, c] -> [batch, c, r] with the wasm Transpose kernel; the caller disposes the result. */
 function swapLastTwo(backend: WasmBackendInternals, x: TensorInfo, shape3d: number[]): TensorInfo {
   const transpose = getKernel(Transpose, 'wasm');
@@ -43,7 +61,8 @@ function swapLastTwo(backend: WasmBackendInternals, x: TensorInfo, shape3d: numb
  *  - passes the fast case to the original kernel unchanged;
  *  - materialises transposed operands with the wasm Transpose kernel (O(size), cheap next to O(MNK));
  *  - when b has batch 1, folds a's batch into its rows: one [batchA*M, K] @ [K, N] call;
- *  - otherwise runs one XNNPACK call per batch slice on borrowed zero-copy views of a, b and out.
+ *  - otherwise runs one XNNPACK call per (broadcast) batch slice on borrowed zero-copy views of a, b
+ *    and out.
  * Results equal the stock kernel's up to float summation order.
  */
 export function makeBatchMatMulWasm(original: KernelFunc): KernelFunc {
@@ -69,7 +88,7 @@ export function makeBatchMatMulWasm(original: KernelFunc): KernelFunc {
       });
     }
     const outBatchDims = broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-    const batch = Math.max(batchA, batchB);
+    const batch = util.sizeFromShape(outBatchDims);
 
     // Materialise transposes so that a is [batchA, M, K] and b is [batchB, K, N], row-major.
     const aT = transposeA ? swapLastTwo(backend, a, [batchA, k, m]) : a;
@@ -84,9 +103,11 @@ export function makeBatchMatMulWasm(original: KernelFunc): KernelFunc {
         fastMatMul(backend, aData.id, bData.id, outData.id, batchA * m, k, n);
         return out;
       }
+      const aIndex = broadcastIndex(a.shape.slice(0, -2), outBatchDims);
+      const bIndex = broadcastIndex(b.shape.slice(0, -2), outBatchDims);
       for (let i = 0; i < batch; i++) {
-        const [aId, releaseA] = batchA === 1 ? [aData.id, () => {}] : borrowTensorId(backend, m * k, aData.memoryOffset + 4 * i * m * k);
-        const [bId, releaseB] = borrowTensorId(backend, k * n, bData.memoryOffset + 4 * i * k * n);
+        const [aId, releaseA] = batchA === 1 ? [aData.id, () => {}] : borrowTensorId(backend, m * k, aData.memoryOffset + 4 * aIndex(i) * m * k);
+        const [bId, releaseB] = borrowTensorId(backend, k * n, bData.memoryOffset + 4 * bIndex(i) * k * n);
         const [outId, releaseOut] = borrowTensorId(backend, m * n, outData.memoryOffset + 4 * i * m * n);
         try {
           fastMatMul(backend, aId, bId, outId, m, k, n);
