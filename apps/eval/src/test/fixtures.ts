@@ -1,0 +1,28 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../cli-main';
+
+/** The official-parity fixture folder, resolved from this file (CI clones with `shared/` beside the repo). */
+export const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/official-parity/', import.meta.url));
+
+/** A fresh temporary folder. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'vjepa-eval-'));
+}
+
+/** Writes the fixture's architecture (`model` and `data` of arch.json) as a YAML-readable JSON config. */
+export function writeArchConfig(dir: string): string {
+  const arch = JSON.parse(readFileSync(join(FIXTURES, 'arch.json'), 'utf8')) as Record<string, unknown>;
+  const file = join(dir, 'arch.yaml');
+  writeFileSync(file, JSON.stringify({ model: arch.model, data: arch.data }, null, 1));
+  return file;
+}
+
+/** Captures what the CLI prints. */
+export function captureIo(): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, log: (l) => out.push(l), error: (l) => err.push(l) };
+}
