@@ -9,5 +9,5 @@ export { patchWasmForTraining, restoreStockWasmKernels, wasmPatchState } from '.
 export type { WasmPatchOptions, WasmPatchState } from './wasm/patch';
 export { unsortedSegmentSumWasmConfig } from './wasm/unsorted-segment-sum';
 export { batchMatMulWasmConfig } from './wasm/batch-mat-mul';
-export { sliceWasmConfig } from './wasm/slice';
+export { sliceWasmConfig, splitVWasmConfig } from './wasm/slice';
 export { reduceTranspose, transposeWasmConfig } from './wasm/transpose';

@@ -43,15 +43,18 @@ describe('patchWasmForTraining', () => {
     const stockMatMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
     const stockSlice = tf.getKernel('Slice', 'wasm')!.kernelFunc;
     const stockTranspose = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
+    const stockSplitV = tf.getKernel('SplitV', 'wasm')!.kernelFunc;
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeUndefined();
     expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true });
     expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true }); // idempotent
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).not.toBe(stockMatMul);
     expect(tf.getKernel('Slice', 'wasm')!.kernelFunc).not.toBe(stockSlice);
     expect(tf.getKernel('Transpose', 'wasm')!.kernelFunc).not.toBe(stockTranspose);
+    expect(tf.getKernel('SplitV', 'wasm')!.kernelFunc).not.toBe(stockSplitV);
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeDefined();
     expect(patchWasmForTraining({ slice: false })).toEqual({ segmentSum: true, matMul: true, slice: false, transpose: true });
     expect(tf.getKernel('Slice', 'wasm')!.kernelFunc).toBe(stockSlice);
+    expect(tf.getKernel('SplitV', 'wasm')!.kernelFunc).toBe(stockSplitV);
     restoreStockWasmKernels();
     expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false, transpose: false });
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(stockMatMul);

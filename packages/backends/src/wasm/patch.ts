@@ -1,9 +1,9 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import { BatchMatMul, Slice, Transpose, UnsortedSegmentSum, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Slice, SplitV, Transpose, UnsortedSegmentSum, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { BackendError } from '@vjepa/errors';
 import { batchMatMulWasmConfig } from './batch-mat-mul';
 import { initialisedWasmBackend } from './internals';
-import { sliceWasmConfig } from './slice';
+import { sliceWasmConfig, splitVWasmConfig } from './slice';
 import { transposeWasmConfig } from './transpose';
 import { unsortedSegmentSumWasmConfig } from './unsorted-segment-sum';
 
@@ -13,7 +13,7 @@ export interface WasmPatchOptions {
   segmentSum?: boolean;
   /** Replace `BatchMatMul` with the transpose-materialising, per-slice XNNPACK kernel. */
   matMul?: boolean;
-  /** Replace `Slice` with a zero-copy view for contiguous slices and a partial copy otherwise. */
+  /** Replace `Slice` (and `SplitV`, built on it) with a zero-copy view for contiguous slices and a partial copy otherwise. */
   slice?: boolean;
   /** Replace `Transpose` with one that copies whole rows when the innermost axis stays put (rank-5 attention permutes). */
   transpose?: boolean;
@@ -97,8 +97,13 @@ export function patchWasmForTraining(options: WasmPatchOptions = {}): WasmPatchS
   }
   if (want.matMul) replace(BatchMatMul, batchMatMulWasmConfig);
   else if (active.matMul) restore(BatchMatMul);
-  if (want.slice) replace(Slice, sliceWasmConfig);
-  else if (active.slice) restore(Slice);
+  if (want.slice) {
+    replace(Slice, sliceWasmConfig);
+    replace(SplitV, (stockSplitV) => splitVWasmConfig(stockSplitV, stock[Slice]));
+  } else if (active.slice) {
+    restore(Slice);
+    restore(SplitV);
+  }
   if (want.transpose) replace(Transpose, transposeWasmConfig);
   else if (active.transpose) restore(Transpose);
   Object.assign(active, want);

@@ -107,3 +107,23 @@ describe('Slice on wasm (patched)', () => {
     expect(maxAbsDiff(wasm, cpu)).toBeLessThan(1e-5);
   });
 });
+
+describe('SplitV on wasm (patched)', () => {
+  it('splits along the first axis into views that outlive the source, and frees everything after', async () => {
+    await tf.setBackend('wasm');
+    expect(tf.getKernel('SplitV', 'wasm')).toBeDefined();
+    const buffers = backendBuffers();
+    const src = tf.tensor3d(seededValues(3 * 4 * 5, 2), [3, 4, 5]);
+    const expected = Array.from(await src.data());
+    const [q, k, v] = tf.split(src, 3, 0);
+    src.dispose();
+    const noise = tf.fill([3, 4, 5], 7);
+    expect(Array.from(await k.data())).toEqual(expected.slice(20, 40));
+    expect(Array.from(await v.data())).toEqual(expected.slice(40, 60));
+    const uneven = tf.split(q, [1, 3], 1);
+    expect(uneven.map((t) => t.shape)).toEqual([[1, 1, 5], [1, 3, 5]]);
+    expect(Array.from(await uneven[1].data())).toEqual(expected.slice(5, 20));
+    tf.dispose([q, k, v, noise, ...uneven]);
+    expect(backendBuffers()).toBe(buffers);
+  });
+});

@@ -1,5 +1,5 @@
-import type { DataId, KernelConfig, KernelFunc, SliceAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { Slice, engine, slice_util, util } from '@tensorflow/tfjs-core';
+import type { DataId, KernelConfig, KernelFunc, SliceAttrs, SplitVAttrs, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, engine, slice_util, util } from '@tensorflow/tfjs-core';
 import { tensorData, type WasmBackendInternals } from './internals';
 
 /** For each backend: view dataId -> the dataId that owns the memory the view points into. */
@@ -106,3 +106,38 @@ export function sliceWasmConfig(stock: KernelConfig): KernelConfig {
   return { ...stock, kernelFunc: makeSliceWasm(stock.kernelFunc) };
 }
 
+
+/**
+ * Builds the replacement wasm `SplitV` on top of `slice` (the patched Slice kernel function): the
+ * stock SplitV calls the stock slice function directly, copying the whole input once per piece.
+ * Splitting along the first non-trivial axis (e.g. q, k, v from a [3, B, H, N, hd] tensor) now gives
+ * zero-copy views.
+ */
+export function makeSplitVWasm(slice: KernelFunc): KernelFunc {
+  return ((args: { inputs: { x: TensorInfo }; backend: WasmBackendInternals; attrs: SplitVAttrs }) => {
+    const { inputs, backend, attrs } = args;
+    const { x } = inputs;
+    const axis = util.parseAxisParam(attrs.axis, x.shape)[0];
+    const sizes = backend_util.prepareSplitSize(x as never, attrs.numOrSizeSplits, axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[axis] = s;
+      const piece = slice({ inputs: { x }, backend, attrs: { begin: [...begin], size } } as never) as TensorInfo;
+      begin[axis] += s;
+      return piece;
+    });
+  }) as unknown as KernelFunc;
+}
+
+/**
+ * Kernel config for the replacement wasm `SplitV`, given the stock SplitV and Slice configs.
+ *
+ * @example
+ * const stock = tf.getKernel('SplitV', 'wasm')!;
+ * tf.unregisterKernel('SplitV', 'wasm');
+ * tf.registerKernel(splitVWasmConfig(stock, tf.getKernel('Slice', 'wasm')!));
+ */
+export function splitVWasmConfig(stock: KernelConfig, stockSlice: KernelConfig): KernelConfig {
+  return { ...stock, kernelFunc: makeSplitVWasm(makeSliceWasm(stockSlice.kernelFunc)) };
+}
