@@ -1,15 +1,35 @@
 import { BackendError } from '@vjepa/errors';
 
-/** A backend an app can ask for by name. */
+/**
+ * A backend an app can ask for by name.
+ *
+ * @example
+ * const name: BackendName = 'wasm';
+ */
 export type BackendName = 'tfjs-node-gpu' | 'webgpu' | 'wasm' | 'cpu';
 
-/** What `setupBackend` accepts: a backend by name, or `auto` (the first that works, fastest first). */
+/**
+ * What `setupBackend` accepts: a backend by name, or `auto` (the first that works, fastest first).
+ *
+ * @example
+ * const choice: BackendChoice = process.env.CI ? 'cpu' : 'auto';
+ */
 export type BackendChoice = 'auto' | BackendName;
 
-/** The order `auto` tries backends in. */
+/**
+ * The order `auto` tries backends in.
+ *
+ * @example
+ * console.log(`auto tries: ${AUTO_ORDER.join(' > ')}`);
+ */
 export const AUTO_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'webgpu', 'wasm', 'cpu'];
 
-/** Every value `setupBackend` accepts, for CLI validation and help text. */
+/**
+ * Every value `setupBackend` accepts, for CLI validation and help text.
+ *
+ * @example
+ * program.option('--backend <name>', `one of ${BACKEND_CHOICES.join(', ')}`, 'auto');
+ */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...AUTO_ORDER];
 
 /**

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initialisedWasmBackend } from './wasm/internals';
 import { wasmPatchState, type WasmPatchState } from './wasm/patch';
 
-/** What runs the math, for logs. */
+/**
+ * What runs the math, for logs.
+ *
+ * @example
+ * const { name, gpu } = await describeBackend();
+ */
 export interface BackendDescription {
   /** `tf.getBackend()`: 'tensorflow' (tfjs-node/-gpu), 'webgpu', 'wasm', 'cpu', ... */
   name: string;
@@ -44,7 +49,12 @@ function isNodeGpuBuild(): boolean {
   return (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
 }
 
-/** A summary of `tf.memory()` for logs. */
+/**
+ * A summary of `tf.memory()` for logs.
+ *
+ * @example
+ * const { numTensors } = memoryReport();
+ */
 export interface MemoryReport {
   numTensors: number;
   numDataBuffers: number;

@@ -14,7 +14,12 @@ export interface LoaderOptions {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
 
-/** Turns an import failure of tfjs-node-gpu into the reason a user can act on. */
+/**
+ * Turns an import failure of tfjs-node-gpu into the reason a user can act on.
+ *
+ * @example
+ * await import('@tensorflow/tfjs-node-gpu').catch((e) => console.warn(explainNodeGpuFailure(e)));
+ */
 export function explainNodeGpuFailure(e: unknown): string {
   const text = message(e);
   const code = (e as { code?: string } | null)?.code;

@@ -3,7 +3,12 @@ import { BackendError, VjepaError } from '@vjepa/errors';
 import { AUTO_ORDER, parseBackendChoice, type BackendChoice, type BackendName } from './backend-choice';
 import { LOADERS, type LoaderOptions } from './loaders';
 
-/** One backend `setupBackend` tried: whether it loaded, and why not. */
+/**
+ * One backend `setupBackend` tried: whether it loaded, and why not.
+ *
+ * @example
+ * for (const t of setup.tried) if (!t.ok) console.warn(`${t.name}: ${t.reason}`);
+ */
 export interface BackendAttempt {
   name: BackendName;
   ok: boolean;
@@ -11,7 +16,13 @@ export interface BackendAttempt {
   reason: string;
 }
 
-/** What `setupBackend` chose; print it when the app starts. */
+/**
+ * What `setupBackend` chose; print it when the app starts.
+ *
+ * @example
+ * const { name, detail } = await setupBackend('auto');
+ * console.log(`backend ${name}: ${detail}`);
+ */
 export interface BackendSetup {
   /** The backend now active. */
   name: BackendName;
@@ -23,7 +34,12 @@ export interface BackendSetup {
   tried: BackendAttempt[];
 }
 
-/** Options of `setupBackend`. */
+/**
+ * Options of `setupBackend`.
+ *
+ * @example
+ * await setupBackend('wasm', { log: console.log, wasmPatches: { slice: false } });
+ */
 export interface SetupBackendOptions extends LoaderOptions {
   /** Called with one line per attempt and one for the choice, e.g. `console.log`. */
   log?: (line: string) => void;

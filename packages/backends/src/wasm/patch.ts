@@ -7,7 +7,12 @@ import { sliceWasmConfig, splitVWasmConfig } from './slice';
 import { transposeWasmConfig } from './transpose';
 import { unsortedSegmentSumWasmConfig } from './unsorted-segment-sum';
 
-/** Which wasm training fixes to apply; each defaults to true. */
+/**
+ * Which wasm training fixes to apply; each defaults to true.
+ *
+ * @example
+ * patchWasmForTraining({ transpose: false });
+ */
 export interface WasmPatchOptions {
   /** Register a JS `UnsortedSegmentSum` (the gradient of `tf.gather`; wasm has none). */
   segmentSum?: boolean;
@@ -19,7 +24,12 @@ export interface WasmPatchOptions {
   transpose?: boolean;
 }
 
-/** Which wasm training fixes are active after a call. */
+/**
+ * Which wasm training fixes are active after a call.
+ *
+ * @example
+ * const state: WasmPatchState = wasmPatchState(); // { segmentSum: true, matMul: true, ... }
+ */
 export interface WasmPatchState {
   segmentSum: boolean;
   matMul: boolean;
