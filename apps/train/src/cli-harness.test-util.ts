@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (apps/train/src -> ../../..). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
-/** `--set` overrides of a tiny run: 32-token grid, D 32, one block, 2 clips per batch, cpu. */
+/** `--set` overrides of a tiny run: 32-token grid, D 32, one block, 2 clips per batch, wasm (the backend auto picks here). */
 export function tinyRunArgs(folder: string, steps: number, checkpointEvery: number): string[] {
   return [
     'data.batch_size=2',
@@ -22,7 +22,7 @@ export function tinyRunArgs(folder: string, steps: number, checkpointEvery: numb
     'optimization.epochs=1',
     `optimization.ipe=${steps}`,
     'optimization.warmup=0',
-    'meta.backend=cpu',
+    'meta.backend=wasm',
     `logging.folder=${folder}`,
     `logging.checkpoint_every=${checkpointEvery}`,
     'logging.log_every=1',

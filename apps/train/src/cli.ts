@@ -59,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
       log(`--then-eval: evaluation is not available yet (${found.reason}). The encoder is at ${result.encoderExport}.`);
     } else {
       log(`--then-eval: running apps/eval ${found.name}`);
-      await found.run({ runFolder: result.paths.folder, checkpoint: result.checkpoint, encoderExport: result.encoderExport, backend: result.backend.name, config });
+      await found.run({ runFolder: result.paths.folder, checkpoint: result.checkpoint, encoderExport: result.encoderExport, backend: result.backend.name, config, log });
     }
   }
   return 0;

@@ -21,6 +21,8 @@ export interface ThenEvalOptions {
   backend: string;
   /** The resolved training config. */
   config: unknown;
+  /** Where evaluation messages go. */
+  log?: (line: string) => void;
 }
 
 /** The function names the hook looks for in apps/eval, first found wins. */
