@@ -35,7 +35,8 @@ probe     --dataset moving-mnist [--task digit,direction] [--train-clips 400 --t
           | --train-index train.txt --test-index test.txt [--num-classes N]
           --out DIR [--probe attentive|linear|knn] [--seeds 3] [--epochs 20] [--probe-batch 64] [--lr 1e-3] [--cache DIR]
 suite     --run DIR | --checkpoint FILE (--config|--preset)   [--pixel-run DIR | --pixel-checkpoint FILE]
-          [--out DIR] [--train-clips 400] [--test-clips 200] [--seeds 3] [--epochs 20] [--probe attentive|linear|knn]
+          [--out DIR] [--train-clips 400] [--test-clips 200] [--seeds 3] [--epochs 8] [--probe-batch 16] [--lr 5e-3]
+          [--probe attentive|linear|knn] [--cache DIR]
 main      [--folder runs/main] [--set key=value ...] (passed to both trainings) [suite options]
 
 Example
@@ -51,6 +52,7 @@ const PROBE_OPTIONS = {
   'probe-batch': { type: 'string' },
   'train-clips': { type: 'string' },
   'test-clips': { type: 'string' },
+  lr: { type: 'string' },
 } as const;
 
 /** Where the CLI writes: lines of progress and results, and error lines. */
@@ -74,6 +76,13 @@ function parse(argv: string[], options: ParseArgsConfig['options']): OptionValue
   }
 }
 
+function lrOption(values: OptionValues): number | undefined {
+  const text = str(values, 'lr');
+  const lr = text === undefined ? undefined : Number(text);
+  if (lr !== undefined && !(lr > 0)) throw new ConfigError('--lr', { expected: 'a number > 0', received: text });
+  return lr;
+}
+
 function probeKind(values: OptionValues): ProbeKind {
   return choice(values, 'probe', ['attentive', 'linear', 'knn'] as const, 'attentive');
 }
@@ -92,7 +101,7 @@ async function extract(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function probe(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, dataset: { type: 'string' }, task: { type: 'string' }, 'train-index': { type: 'string' }, 'test-index': { type: 'string' }, 'num-classes': { type: 'string' }, lr: { type: 'string' }, ffmpeg: { type: 'string' } });
+  const values = parse(argv, { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, dataset: { type: 'string' }, task: { type: 'string' }, 'train-index': { type: 'string' }, 'test-index': { type: 'string' }, 'num-classes': { type: 'string' }, ffmpeg: { type: 'string' } });
   if (values.help) return io.log(USAGE), 0;
   const arch = archFromOptions(values);
   const encoder = encoderFromOptions(values, 'probe');
@@ -107,9 +116,7 @@ async function probe(argv: string[], io: CliIo): Promise<number> {
     for (const t of tasks) if (!['digit', 'direction', 'speed'].includes(t)) throw new ConfigError('--task', { expected: 'digit, direction or speed (comma-separated)', received: t });
     dataset = { kind: 'moving-mnist', tasks: tasks as ('digit' | 'direction' | 'speed')[], trainClips: int(values, 'train-clips', 400, 1), testClips: int(values, 'test-clips', 200, 1) };
   }
-  const lrText = str(values, 'lr');
-  const lr = lrText === undefined ? undefined : Number(lrText);
-  if (lr !== undefined && !(lr > 0)) throw new ConfigError('--lr', { expected: 'a number > 0', received: lrText });
+  const lr = lrOption(values);
   await backend(values, io);
   await runProbeCommand({
     arch, encoder, dataset, out: need(values, 'out', 'probe'), cacheDir: str(values, 'cache'), probe: probeKind(values),
@@ -136,8 +143,9 @@ function suiteOptions(values: OptionValues, io: CliIo) {
     trainClips: int(values, 'train-clips', 400, 1),
     testClips: int(values, 'test-clips', 200, 1),
     seeds: int(values, 'seeds', 3, 1),
-    epochs: int(values, 'epochs', 20, 1),
-    batchSize: int(values, 'probe-batch', 64, 1),
+    epochs: int(values, 'epochs', 8, 1),
+    batchSize: int(values, 'probe-batch', 16, 1),
+    lr: lrOption(values),
     probe: probeKind(values),
     log: io.log,
   };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, DataError } from '@vjepa/errors';
 import type { EvalArch } from './arch-config';
-import { MovingMnistDataset, type MnistSplit, createDataRng, createEvalTransform, loadMnist } from './deps/data';
+import { MovingMnistDataset, type MnistSplit, createDataRng, createEvalTransform, loadMnist } from '@vjepa/data';
 import { videoClips } from './video-clips';
 
 /**

@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { DataError } from '@vjepa/errors';
 import type { EvalArch } from './arch-config';
-import { createDataRng, createEvalTransform, decodeVideo, sampleClipIndices } from './deps/data';
+import { createDataRng, createEvalTransform, decodeVideo, sampleClipIndices } from '@vjepa/data';
 
 /** File extensions `extract` treats as videos (or images, evaluated as repeated frames) in a folder. */
 export const VIDEO_EXTENSIONS: readonly string[] = ['.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg', '.ogv', '.gif', '.png', '.jpg', '.jpeg'];
