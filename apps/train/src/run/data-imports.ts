@@ -1,11 +1,6 @@
 /*
- * The one place this app imports @vjepa/data. While @vjepa/data's index does not export these yet
- * (it is being written in parallel), they come from its source files; switch the paths below to
- * '@vjepa/data' once its index exports them.
+ * The one place this app imports @vjepa/data (kept as a seam: the app's own batch source and
+ * video-file dataset build on these pieces).
  */
-export { MovingMnistDataset } from '../../../../packages/data/src/moving-mnist';
-export { createTrainTransform } from '../../../../packages/data/src/augment';
-export { createDataRng, mixSeed } from '../../../../packages/data/src/rng';
-export { decodeVideo } from '../../../../packages/data/src/decode-video';
-export { sampleClipIndices } from '../../../../packages/data/src/clip-sampling';
-export type { Dataset, Sample, Transform, GetContext } from '../../../../packages/data/src/sample';
+export { MovingMnistDataset, createTrainTransform, createDataRng, mixSeed, decodeVideo, sampleClipIndices } from '@vjepa/data';
+export type { Dataset, Sample, Transform, GetContext } from '@vjepa/data';
