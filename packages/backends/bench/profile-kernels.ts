@@ -1,13 +1,13 @@
 // Where the time of one patched-wasm train step goes, per kernel and input shapes (tf.profile).
 //
 //   cd packages/backends
-//   ../../node_modules/.bin/tsx --conditions=@vjepa/source --import ./bench/register-tfjs-core-esm.mjs bench/profile-kernels.ts [stock]
+//   ../../node_modules/.bin/tsx --conditions=@vjepa/source bench/profile-kernels.ts [stock]
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-wasm';
-import { patchWasmForTraining } from '../src/index';
+import { patchWasmForTraining, registerGradients } from '../src/index';
 import { blockLoss, disposeBlock, makeBlock } from './transformer-block';
 
+await registerGradients(); // tfjs-core's Node entry registers none
 await tf.setBackend('wasm');
 const stock = process.argv[2] === 'stock';
 patchWasmForTraining(stock ? { matMul: false, slice: false, transpose: false } : {});

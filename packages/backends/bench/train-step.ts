@@ -2,17 +2,15 @@
 // wasm: median of several runs per setting and ratios against cpu measured in the same run.
 //
 //   cd packages/backends
-//   ../../node_modules/.bin/tsx --conditions=@vjepa/source --import ./bench/register-tfjs-core-esm.mjs bench/train-step.ts [runs] [cpuRuns]
+//   ../../node_modules/.bin/tsx --conditions=@vjepa/source bench/train-step.ts [runs] [cpuRuns]
 //
 // Shapes of shared/docs/backends.md: B 8, N 256, D 192, 3 heads, MLP 768, 64 gathered tokens.
 // The block is written inline with tf ops in ./transformer-block.ts, not imported from @vjepa/vit.
-// --import register-tfjs-core-esm.mjs is needed because tfjs-core's Node entry registers no gradients.
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import os from 'node:os';
-import { patchWasmForTraining, restoreStockWasmKernels, type WasmPatchOptions } from '../src/index';
+import { patchWasmForTraining, registerGradients, restoreStockWasmKernels, type WasmPatchOptions } from '../src/index';
 import { B, D, H, K, MLP, N, blockLoss, disposeBlock, makeBlock } from './transformer-block';
 
 const runs = Math.max(1, Number(process.argv[2] ?? 5));
@@ -59,6 +57,7 @@ const settings: [label: string, backend: string, patches: WasmPatchOptions | 'st
   ['wasm patched (all four)', 'wasm', {}],
 ];
 
+await registerGradients(); // tfjs-core's Node entry registers none
 console.log(`train step, one block: B ${B} N ${N} D ${D} heads ${H} MLP ${MLP} gathered ${K}; median of ${runs} runs (cpu: ${cpuRuns}) after 1 warm-up`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x ${os.cpus().length}, Node ${process.version}, tfjs ${tf.version_core}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 let cpuMs = NaN;

@@ -4,6 +4,7 @@ export { AUTO_ORDER, BACKEND_CHOICES, parseBackendChoice } from './backend-choic
 export type { BackendChoice, BackendName } from './backend-choice';
 export { explainNodeGpuFailure } from './loaders';
 export { describeBackend, memoryReport } from './describe';
+export { gradientsRegistered, registerGradients } from './gradients';
 export type { BackendDescription, MemoryReport } from './describe';
 export { patchWasmForTraining, restoreStockWasmKernels, wasmPatchState } from './wasm/patch';
 export type { WasmPatchOptions, WasmPatchState } from './wasm/patch';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, VjepaError } from '@vjepa/errors';
+import { registerGradients } from './gradients';
 import { AUTO_ORDER, parseBackendChoice, type BackendChoice, type BackendName } from './backend-choice';
 import { LOADERS, type LoaderOptions } from './loaders';
 
@@ -43,6 +44,8 @@ export interface BackendSetup {
 export interface SetupBackendOptions extends LoaderOptions {
   /** Called with one line per attempt and one for the choice, e.g. `console.log`. */
   log?: (line: string) => void;
+  /** Register every tfjs gradient first (see `registerGradients`); default true. */
+  gradients?: boolean;
 }
 
 /**
@@ -51,7 +54,8 @@ export interface SetupBackendOptions extends LoaderOptions {
  *
  * `auto` tries, in order: tfjs-node-gpu (libtensorflow + CUDA), WebGPU (Dawn for Node, only if an
  * adapter exists), wasm (with the training fixes of `patchWasmForTraining`), then cpu; each failure
- * is recorded in `tried` with its reason. A named backend that cannot load throws a BackendError
+ * is recorded in `tried` with its reason. It first registers every tfjs gradient (tfjs-core alone
+ * registers none in Node; see `registerGradients`) unless `{ gradients: false }`. A named backend that cannot load throws a BackendError
  * saying what is missing and how to fix it.
  *
  * @example
@@ -63,6 +67,7 @@ export async function setupBackend(choice: BackendChoice, options: SetupBackendO
   const log = options.log ?? (() => {});
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
   const tried: BackendAttempt[] = [];
+  if (options.gradients !== false) await registerGradients();
   for (const name of order) {
     try {
       const detail = await LOADERS[name](options);
