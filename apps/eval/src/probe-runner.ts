@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '@vjepa/errors';
 import { AttentiveProbe, KnnClassifier, LinearProbe, type Probe, accuracy, confusionMatrix, evaluateProbe, meanStd, trainProbe } from '@vjepa/probe';
 import type { Features } from './feature-cache';
-import { registerAllGradients } from './register-gradients';
+import { registerGradients } from '@vjepa/backends';
 
 /** Which probe reads the frozen features. */
 export type ProbeKind = 'attentive' | 'linear' | 'knn';
@@ -74,7 +74,7 @@ export async function runProbe(
     if (bad >= 0) throw new DataError(`${what}[${bad}]`, { expected: `a class in [0, ${c})`, received: String(y[bad]) });
   }
   if (train.shape[2] !== test.shape[2]) throw new DataError('probe features', { expected: `the same width for train and test (${train.shape[2]})`, received: String(test.shape[2]) });
-  if (options.kind !== 'knn') await registerAllGradients();
+  if (options.kind !== 'knn') await registerGradients();
   const seeds = options.kind === 'knn' ? 1 : (options.seeds ?? 3);
   const xTrain = features(train);
   const xTest = features(test);

@@ -10,7 +10,6 @@ import { MetricsLog, type StepRecord } from '../logging/metrics-log';
 import { gridOf, strategyForConfig } from '../masking/load-strategy';
 import type { SkippedItem } from './batch-source';
 import { createBatchSource } from './data-source';
-import { registerAllGradients } from './register-gradients';
 import { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic, type RunPaths } from './run-folder';
 import { createTrainerSession } from './trainer-session';
 
@@ -74,7 +73,6 @@ export interface RunResult {
 export async function runTraining(config: TrainConfig, options: RunTrainingOptions = {}): Promise<RunResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const strategy = await strategyForConfig(config, options.baseDir);
-  await registerAllGradients();
   const backend = await setupBackend(config.meta.backend);
   const tried = backend.tried.filter((t) => !t.ok).map((t) => `${t.name} (${t.reason})`);
   log(`backend: ${backend.name}: ${backend.detail}${tried.length > 0 ? `\n  tried first: ${tried.join('; ')}` : ''}`);
