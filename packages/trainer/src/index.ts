@@ -6,7 +6,7 @@ export type { EncoderModel, PredictorModel } from './models';
 export { computeJepaLoss, computeObjective, featureTargets, indexBatchTensor } from './objective';
 export type { MaskTensors, ObjectiveOptions, ObjectiveOutputs } from './objective';
 export { normalizedPixelTargets } from './pixels';
-export { layerNormNoParams, takeTokens } from './tokens';
+export { layerNormNoParams } from './tokens';
 export { MASK_RNG_STREAM, Trainer, createTrainer } from './trainer';
 export type { StepMetrics, TrainerOptions } from './trainer';
 export { CHECKPOINT_FORMAT, checkpointName, exportOfficial, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from './checkpoint';

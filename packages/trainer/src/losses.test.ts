@@ -4,7 +4,8 @@ import { ShapeError } from '@vjepa/errors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { featureSpread, meanSquaredError, regressionLoss, varianceRegulariser } from './losses';
 import { normalizedPixelTargets } from './pixels';
-import { layerNormNoParams, takeTokens } from './tokens';
+import { gatherTokens } from '@vjepa/vit';
+import { layerNormNoParams } from './tokens';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -45,7 +46,7 @@ describe('tokens', () => {
     const v = await y.data();
     expect(v[0]).toBeCloseTo(-1 / Math.sqrt(1 + 1e-5), 6);
     expect(v[2]).toBeCloseTo(0, 6); // constant row -> 0
-    const g = takeTokens(x, tf.tensor2d([[1], [0]], [2, 1], 'int32'));
+    const g = gatherTokens(x, tf.tensor2d([[1], [0]], [2, 1], 'int32'));
     expect(Array.from(await g.data())).toEqual([2, 2, 0, 4]);
     tf.dispose([x, y, g]);
   });

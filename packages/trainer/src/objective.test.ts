@@ -6,7 +6,8 @@ import { VJEPAPredictor } from '@vjepa/predictor';
 import { VisionTransformer, channelsFirstToLast } from '@vjepa/vit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeJepaLoss, computeObjective, featureTargets } from './objective';
-import { layerNormNoParams, takeTokens } from './tokens';
+import { gatherTokens } from '@vjepa/vit';
+import { layerNormNoParams } from './tokens';
 
 const FIXTURE = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
 const bytes = async (name: string) => new Uint8Array(await readFile(new URL(name, FIXTURE)));
@@ -77,7 +78,7 @@ describe('V-JEPA objective against the official fixture', () => {
     const manual = tf.tidy(() => {
       const h = layerNormNoParams(tf.tensor(toFloat32(expTgt), [...expTgt.shape]), 1e-5);
       const pred = tf.tensor(toFloat32(expPred), [...expPred.shape]);
-      return tf.mean(tf.abs(tf.sub(pred, takeTokens(h, target))));
+      return tf.mean(tf.abs(tf.sub(pred, gatherTokens(h, target))));
     });
     expect(Math.abs((await manual.data())[0] - arch.check.loss_l1_pred_vs_layernormed_target)).toBeLessThan(1e-6);
 

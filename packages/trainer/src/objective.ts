@@ -3,7 +3,8 @@ import { MaskError, ShapeError } from '@vjepa/errors';
 import type { IndexBatch } from '@vjepa/masking';
 import { featureSpread, meanSquaredError, regressionLoss, varianceRegulariser } from './losses';
 import type { EncoderModel, PredictorModel } from './models';
-import { layerNormNoParams, takeTokens } from './tokens';
+import { gatherTokens } from '@vjepa/vit';
+import { layerNormNoParams } from './tokens';
 
 /**
  * One mask type's indices as int32 tensors `[B, Kc]` / `[B, Kt]`, and the predictor's mask token
@@ -71,7 +72,7 @@ export function featureTargets(targetEncoder: EncoderModel, clips: tf.Tensor, ma
   return tf.tidy(() => {
     const h = layerNormNoParams(targetEncoder.apply(clips), eps); // [B, N, D]
     // Computed outside any gradient scope, so nothing flows back into the target encoder.
-    return masks.map((m) => takeTokens(h, m.target)); // [B, Kt, D] each
+    return masks.map((m) => gatherTokens(h, m.target)); // [B, Kt, D] each
   });
 }
 

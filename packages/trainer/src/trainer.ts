@@ -18,7 +18,7 @@ import { type TrainerConfig, type TrainerConfigInput, resolveTrainerConfig } fro
 import { type EncoderModel, type PredictorModel, trainableNamed } from './models';
 import { type MaskTensors, computeObjective, featureTargets, indexBatchTensor } from './objective';
 import { normalizedPixelTargets } from './pixels';
-import { takeTokens } from './tokens';
+import { gatherTokens } from '@vjepa/vit';
 
 /**
  * Stream id mixed into the trainer seed for the masking generator.
@@ -179,7 +179,7 @@ export class Trainer {
         : tf.tidy(() => {
             const tubelet = this.encoder.config.numFrames > 1 ? this.encoder.config.tubeletSize : 1;
             const pixels = normalizedPixelTargets(clips, tubelet, this.encoder.config.patchSize); // [B, N, t*p*p*3]
-            return masks.map((m) => takeTokens(pixels, m.target)); // [B, Kt, t*p*p*3]
+            return masks.map((m) => gatherTokens(pixels, m.target)); // [B, Kt, t*p*p*3]
           });
       toDispose.push(...targets);
 
