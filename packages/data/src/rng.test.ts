@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createRng, deriveSeed } from '@vjepa/masking';
 import { createDataRng, mixSeed } from './rng';
 
 describe('createDataRng', () => {
@@ -11,7 +12,7 @@ describe('createDataRng', () => {
 
   it('matches the published xoshiro128** sequence for state [1, 2, 3, 4]', () => {
     // Reference outputs of xoshiro128** (Blackman & Vigna) from state {1, 2, 3, 4}.
-    const rng = createDataRng({ algorithm: 'xoshiro128**', words: [1, 2, 3, 4] });
+    const rng = createDataRng({ version: 1, algorithm: 'xoshiro128**', words: [1, 2, 3, 4], spareNormal: null });
     expect([rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]).toEqual([11520, 0, 5927040]);
   });
 
@@ -34,6 +35,13 @@ describe('createDataRng', () => {
     }
     expect(Math.abs(sum / 20000 - 0.5)).toBeLessThan(0.01);
     expect([...seen].sort()).toEqual([2, 3, 4, 5, 6]);
+  });
+});
+
+describe('one generator for the project', () => {
+  it('createDataRng and mixSeed are the streams and seeds of @vjepa/masking', () => {
+    const a = createDataRng(mixSeed(7, 1, 2)), b = createRng(deriveSeed(7, 1, 2));
+    expect(Array.from({ length: 10 }, () => a.next())).toEqual(Array.from({ length: 10 }, () => b.next()));
   });
 });
 

@@ -52,7 +52,8 @@ describe('createBatchSource on Moving MNIST', () => {
     const b = await createBatchSource(config);
     const [a3, b3, a4] = [await a.batch(3), await b.batch(3), await a.batch(4)];
     expect(a3.shape).toEqual([2, 8, 32, 32, 3]);
-    expect(Array.from(a3.clips.subarray(0, 500))).toEqual(Array.from(b3.clips.subarray(0, 500)));
-    expect(Array.from(a4.clips.subarray(0, 500))).not.toEqual(Array.from(a3.clips.subarray(0, 500)));
+    // whole batches: a prefix can be all background whatever the step
+    expect(Array.from(a3.clips)).toEqual(Array.from(b3.clips));
+    expect(Array.from(a4.clips)).not.toEqual(Array.from(a3.clips));
   });
 });
