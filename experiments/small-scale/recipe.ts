@@ -22,11 +22,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setupBackend } from '../../packages/backends/src/index';
+import { registerGradients, setupBackend } from '../../packages/backends/src/index';
 import { loadConfig } from '../../apps/train/src/index';
 import { strategyForConfig } from '../../apps/train/src/masking/load-strategy';
 import { createBatchSource } from '../../apps/train/src/run/data-source';
-import { registerAllGradients } from '../../apps/train/src/run/register-gradients';
+
 import { runPaths, prepareRunFolder } from '../../apps/train/src/run/run-folder';
 import { createTrainerSession } from '../../apps/train/src/run/trainer-session';
 import { archFromObject } from '../../apps/eval/src/arch-config';
@@ -55,7 +55,7 @@ const config = loadConfig({
 });
 
 const log = (s: string) => console.log(s);
-await registerAllGradients();
+await registerGradients();
 const backend = await setupBackend('wasm');
 log(`backend ${backend.name}: ${backend.detail}`);
 
