@@ -79,6 +79,16 @@ describe('VideoIndexDataset', () => {
     expect(formatDataStats(stats)).toMatch(/5 entries, 2 decoded \(1 padded, 0 images\), 3 skipped\n {2}missing file \(1\): .*gone\.mp4 \(line 4\)\n {2}unreadable \(2\)/);
   });
 
+  it('skips the short clip instead of padding it with filterShortVideos (reference filter_short_videos)', async () => {
+    const ds = await VideoIndexDataset.open(join(root, 'train.txt'), { decode, filterShortVideos: true });
+    expect((await ds.get(1, ctx(1))).labels).toEqual({ label: 0 }); // mars (25 < 64 frames) served by lego
+    const stats = ds.stats();
+    expect(stats.padded).toBe(0);
+    // mars, then gone (missing), cut and text (unreadable) are passed over before lego wraps round
+    expect(stats.skipped.map((s) => s.reason.split(':')[0])).toEqual(['missing file', 'too short', 'unreadable', 'unreadable']);
+    expect(stats.skipped[1]!.path).toMatch(/mars/);
+  });
+
   it('samples real frames: the padded clip repeats its last frame; same rng gives the same clip', async () => {
     const ds = await VideoIndexDataset.open(join(root, 'train.txt'), { decode });
     const mars = await ds.get(1, ctx(3));

@@ -50,6 +50,12 @@ export interface VideoDatasetOptions {
    * serves the next usable entry instead; `'throw'` refuses it with its DataError.
    */
   onError?: 'skip' | 'throw';
+  /**
+   * The reference `filter_short_videos`: a video with fewer frames per clip partition than a clip
+   * window (`framesPerClip * frameStep`) is skipped (reason `too short`) instead of padded.
+   * Default false (padded and counted in `stats().padded`).
+   */
+  filterShortVideos?: boolean;
 }
 
 function isImage(path: string): boolean {
@@ -176,6 +182,12 @@ export class VideoFileDataset implements Dataset {
       const fps = video.fps > 0 ? video.fps : 30;
       const { window } = clipWindow(fps, sampling);
       padded = Math.floor(video.numFrames / numClips) < window;
+      if (padded && this.options.filterShortVideos === true) {
+        // recorded here so the reason says "too short" (the caller's catch keeps the first reason)
+        const reason = `too short: ${video.numFrames} frames, ${numClips} clip window(s) of ${window} frames`;
+        this.recorder.skip({ path: entry.path, line: entry.line, reason });
+        throw new DataError(entry.path, { expected: `at least ${window * numClips} frames (filterShortVideos)`, received: `${video.numFrames} frames` });
+      }
       const clips = sampleClipIndices(video.numFrames, fps, sampling, ctx.rng);
       let t = 0;
       for (const indices of clips) {
