@@ -1,5 +1,5 @@
+import { createLoader, VideoFileDataset, type Batch, type Dataset, type Loader, type Transform } from '@vjepa/data';
 import { DataError, VjepaError } from '@vjepa/errors';
-import { createDataRng, mixSeed, type Dataset, type Transform } from './data-imports';
 
 /** One batch of clips, channels-last. */
 export interface ClipBatch {
@@ -19,128 +19,126 @@ export interface SkippedItem {
  * Options of {@link BatchSource}.
  *
  * @example
- * const opts: BatchSourceOptions = { batchSize: 8, ipe: 50, seed: 234, describe: (i) => `video ${i}` };
+ * const opts: BatchSourceOptions = { batchSize: 8, seed: 234, onSkip: (item) => console.log(item.source) };
  */
 export interface BatchSourceOptions {
   batchSize: number;
-  /** Iterations per epoch: step s is iteration `s % ipe` of epoch `floor(s / ipe)`. */
-  ipe: number;
   seed: number;
   /** Per-sample transform (augmentation). */
   transform?: Transform;
-  /** A name for item `index` in skip messages (its file path). */
-  describe?: (index: number) => string;
-  /** Called once per newly skipped item. */
+  /** Batches prepared ahead while the caller trains (default 1). */
+  prefetch?: number;
+  /** Called once per newly skipped item (file datasets only; generated data never skips). */
   onSkip?: (item: SkippedItem) => void;
 }
 
-/** Bad input to skip (a DataError or ShapeError from decoding, a file-system error); anything else is a bug. */
-function isBadInput(e: unknown): boolean {
-  if (VjepaError.isInstance(e)) return e.name === 'DataError' || e.name === 'ShapeError';
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+/**
+ * A view of `dataset` at least `batchSize` long (item i is item `i mod length`), so a tiny dataset
+ * still fills a whole batch, as the trainer needs.
+ */
+function atLeast(dataset: Dataset, batchSize: number): Dataset {
+  const n = dataset.length;
+  if (n >= batchSize) return dataset;
+  return { length: batchSize, labelNames: dataset.labelNames, get: (i, ctx) => dataset.get(i % n, ctx) };
 }
 
-const SHUFFLE_STREAM = 0x5348; // "SH"
-
 /**
- * Deterministic batches by global step: epoch `e` visits the dataset in a permutation seeded by
- * (seed, e), and step `s` takes positions `[itr * B, (itr + 1) * B)` of it (wrapping), so a resumed
- * run sees exactly the batches an uninterrupted one would. Items that fail (missing, unreadable,
- * truncated, too short) are skipped with a message, remembered, counted, and replaced by the next
- * position; if every item fails, a DataError stops the run. The next batch is prepared while the
- * caller trains on the current one.
+ * The trainer's step-addressed view of `@vjepa/data`'s loader. Global step `s` is loader batch
+ * `s mod batchesPerEpoch` of data epoch `floor(s / batchesPerEpoch)` (full batches only), and the
+ * loader's batches depend only on (seed, epoch, step), so a resumed run sees exactly the batches an
+ * uninterrupted one would. Consecutive steps read one loader, which prepares the next `prefetch`
+ * batches while the caller trains; any other step starts a loader there. Files the dataset skips (missing,
+ * unreadable, truncated, too short) are reported once through `onSkip` and listed by `skipped()`;
+ * if every file fails, a DataError stops the run.
  *
  * @example
- * const source = new BatchSource(dataset, { batchSize: 8, ipe: 50, seed: 0, transform });
- * const { clips, shape } = await source.batch(0);
+ * const source = new BatchSource(dataset, { batchSize: 8, seed: 0, transform });
+ * const { clips, shape } = await source.batch(0); // [8, T, H, W, 3]
  */
 export class BatchSource {
   private readonly dataset: Dataset;
   private readonly options: BatchSourceOptions;
-  private readonly bad = new Map<number, SkippedItem>();
-  private permutation: { epoch: number; order: Int32Array } | null = null;
-  private pending: { step: number; promise: Promise<ClipBatch> } | null = null;
+  private readonly loader: Loader;
+  private readonly reported = new Set<string>();
+  private readonly skippedItems: SkippedItem[] = [];
+  private cursor: { step: number; batches: AsyncIterator<Batch> } | null = null;
+  /** Clips served so far. */
   served = 0;
 
   constructor(dataset: Dataset, options: BatchSourceOptions) {
     if (dataset.length < 1) throw new DataError('dataset', { expected: 'at least one item', received: 'an empty dataset', hint: 'check data.datasets' });
     this.dataset = dataset;
     this.options = options;
+    this.loader = this.loaderFrom(0, 0); // validates the options once
   }
 
   /** Items skipped so far. */
   skipped(): SkippedItem[] {
-    return [...this.bad.values()];
+    this.collectSkips();
+    return [...this.skippedItems];
   }
 
   /** The batch of global step `step`; starts preparing `step + 1`. */
   async batch(step: number): Promise<ClipBatch> {
-    const promise = this.pending?.step === step ? this.pending.promise : this.build(step);
-    const batch = await promise;
-    const next = this.build(step + 1);
-    next.catch(() => {}); // surfaced when that step is asked for
-    this.pending = { step: step + 1, promise: next };
-    return batch;
+    if (this.cursor?.step !== step) {
+      void this.cursor?.batches.return?.();
+      const perEpoch = this.loader.batchesPerEpoch;
+      this.cursor = { step, batches: this.loaderFrom(Math.floor(step / perEpoch), step % perEpoch)[Symbol.asyncIterator]() };
+    }
+    const cursor = this.cursor;
+    cursor.step = step + 1;
+    let result: IteratorResult<Batch>;
+    try {
+      result = await cursor.batches.next();
+    } catch (error) {
+      this.cursor = null;
+      this.collectSkips();
+      throw this.allFailed(error) ?? error;
+    }
+    this.collectSkips();
+    const { clips, shape } = result.value as Batch;
+    this.served += shape[0];
+    return { clips, shape };
   }
 
-  private order(epoch: number): Int32Array {
-    if (this.permutation?.epoch !== epoch) {
-      const n = this.dataset.length;
-      const order = Int32Array.from({ length: n }, (_, i) => i);
-      const rng = createDataRng(mixSeed(this.options.seed, SHUFFLE_STREAM, epoch));
-      for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(0, i);
-        [order[i], order[j]] = [order[j], order[i]];
-      }
-      this.permutation = { epoch, order };
-    }
-    return this.permutation.order;
+  private loaderFrom(startEpoch: number, startStep: number): Loader {
+    const { batchSize, seed, transform, prefetch = 1 } = this.options;
+    return createLoader(atLeast(this.dataset, batchSize), {
+      batchSize,
+      seed,
+      transform,
+      dropLast: true, // the trainer's batch size is fixed (the reference's drop_last=True)
+      prefetch,
+      startEpoch,
+      startStep,
+      epochs: Infinity,
+    });
   }
 
-  private async build(step: number): Promise<ClipBatch> {
-    const { batchSize, ipe, seed, transform } = this.options;
-    const epoch = Math.floor(step / ipe);
-    const itr = step % ipe;
-    const order = this.order(epoch);
-    const n = order.length;
-    const clips: Float32Array[] = [];
-    let shape: [number, number, number, number] | null = null;
-    let position = itr * batchSize;
-    for (let b = 0; b < batchSize; b++) {
-      for (let attempt = 0; ; attempt++, position++) {
-        if (this.bad.size >= n) {
-          throw new DataError('data.datasets', {
-            expected: 'at least one usable video',
-            received: `all ${n} item(s) failed (first: ${this.skipped()[0]?.source}: ${this.skipped()[0]?.reason})`,
-            hint: 'check the paths in the index or folder and that ffmpeg can decode the files',
-          });
-        }
-        const index = order[position % n];
-        if (this.bad.has(index)) continue;
-        try {
-          const rng = createDataRng(mixSeed(seed, epoch, step, b));
-          let sample = await this.dataset.get(index, { rng, epoch });
-          if (transform) sample = transform(sample, rng);
-          if (shape !== null && sample.shape.some((d, i) => d !== shape![i])) {
-            throw new DataError(`item ${index}`, { expected: `clip shape [${shape}]`, received: `[${sample.shape}]` });
-          }
-          shape = sample.shape;
-          clips.push(sample.clip);
-          position++;
-          break;
-        } catch (e) {
-          if (!isBadInput(e)) throw e;
-          const item: SkippedItem = { index, source: this.options.describe?.(index) ?? `item ${index}`, reason: e instanceof Error ? e.message : String(e) };
-          this.bad.set(index, item);
-          this.options.onSkip?.(item);
-        }
-      }
+  /** Reports the dataset's newly skipped files (the dataset records each once, whatever the reads). */
+  private collectSkips(): void {
+    if (!(this.dataset instanceof VideoFileDataset)) return;
+    const entries = this.dataset.entries;
+    for (const s of this.dataset.stats().skipped) {
+      if (this.reported.has(s.path)) continue;
+      this.reported.add(s.path);
+      const item: SkippedItem = { index: entries.findIndex((e) => e.path === s.path), source: s.path, reason: s.reason };
+      this.skippedItems.push(item);
+      this.options.onSkip?.(item);
     }
-    const per = clips[0].length;
-    const out = new Float32Array(per * batchSize); // [B, T, H, W, 3]
-    clips.forEach((c, b) => out.set(c, b * per));
-    this.served += batchSize;
-    const [T, H, W, C] = shape as [number, number, number, number];
-    return { clips: out, shape: [batchSize, T, H, W, C] };
+  }
+
+  /** The run-stopping DataError when `error` came from a dataset whose every file failed. */
+  private allFailed(error: unknown): DataError | null {
+    if (!(this.dataset instanceof VideoFileDataset) || !VjepaError.isInstance(error) || error.name !== 'DataError') return null;
+    const n = this.dataset.entries.length;
+    if (!this.dataset.entries.every((e) => this.reported.has(e.path))) return null;
+    const first = this.skippedItems[0];
+    return new DataError('data.datasets', {
+      expected: 'at least one usable video',
+      received: `all ${n} item(s) failed (first: ${first?.source}: ${first?.reason})`,
+      hint: 'check the paths in the index or folder and that ffmpeg can decode the files',
+      cause: error,
+    });
   }
 }

@@ -45,6 +45,21 @@ describe('createBatchSource on video input', () => {
   });
 });
 
+describe('createBatchSource with data.filter_short_videos', () => {
+  it('skips a video shorter than a clip window (num_frames * frame_step) instead of padding it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vjepa-train-videos-'));
+    const index = join(dir, 'train.txt');
+    writeFileSync(index, `${lego} 0\n`);
+    const set = (filter: boolean) => [`data.dataset_type=video_index`, `data.datasets=[${index}]`, 'data.batch_size=1', 'data.num_frames=4', 'data.frame_step=64', 'data.crop_size=32', `data.filter_short_videos=${filter}`];
+    const padded = await createBatchSource(loadConfig({ set: set(false) })); // 166 frames < the 256-frame window
+    expect((await padded.batch(0)).shape).toEqual([1, 4, 32, 32, 3]);
+    const messages: string[] = [];
+    const filtered = await createBatchSource(loadConfig({ set: set(true) }), (item) => messages.push(item.reason));
+    await expect(filtered.batch(0)).rejects.toThrow(/all 1 item\(s\) failed/);
+    expect(messages).toEqual([expect.stringMatching(/^too short/)]);
+  });
+});
+
 describe('createBatchSource on Moving MNIST', () => {
   it('gives the same batch for the same step (resume sees what an uninterrupted run would)', async () => {
     const config = loadConfig({ set: ['data.num_videos=16', 'data.batch_size=2'] });
@@ -55,5 +70,10 @@ describe('createBatchSource on Moving MNIST', () => {
     // whole batches: a prefix can be all background whatever the step
     expect(Array.from(a3.clips)).toEqual(Array.from(b3.clips));
     expect(Array.from(a4.clips)).not.toEqual(Array.from(a3.clips));
+    // a run resumed at step 4 (a fresh source, no step 3 before it) gets the same batch 4
+    const resumed = await createBatchSource(config);
+    expect(Array.from((await resumed.batch(4)).clips)).toEqual(Array.from(a4.clips));
+    // past the end of a data epoch (16 sequences / 2 = 8 batches) and back again
+    expect(Array.from((await resumed.batch(9)).clips)).toEqual(Array.from((await a.batch(9)).clips));
   });
 });

@@ -1,8 +1,18 @@
+import {
+  DataStatsRecorder,
+  VideoFileDataset,
+  VideoFolderDataset,
+  VideoIndexDataset,
+  createTrainTransform,
+  movingMnist,
+  type Dataset,
+  type Sample,
+  type Transform,
+  type VideoDatasetOptions,
+} from '@vjepa/data';
 import { DataError } from '@vjepa/errors';
-import { MovingMnistDataset, createTrainTransform, type Dataset, type Sample, type Transform } from './data-imports';
 import type { TrainConfig } from '../config/schema';
 import { BatchSource, type SkippedItem } from './batch-source';
-import { VideoFileDataset, listVideoFolder, readVideoIndex } from './video-dataset';
 
 /** Canvas side of the generated Moving MNIST: the standard 64, or the crop size when larger. */
 function movingMnistCanvas(cropSize: number): number {
@@ -36,28 +46,45 @@ export async function datasetForConfig(config: TrainConfig): Promise<{ dataset: 
   const d = config.data;
   if (d.dataset_type === 'moving_mnist') {
     const size = movingMnistCanvas(d.crop_size);
-    const dataset = new MovingMnistDataset({ split: 'train', count: d.num_videos, seed: config.meta.seed, numFrames: d.num_frames * d.frame_step, size });
+    const dataset = movingMnist({ split: 'train', count: d.num_videos, seed: config.meta.seed, numFrames: d.num_frames * d.frame_step, size });
     return { dataset, describe: (i) => `moving_mnist[${i}]`, summary: `moving_mnist (MNIST train digits, ${d.num_videos} sequences, ${size}x${size} canvas)` };
   }
   return videoDatasetForConfig(config);
 }
 
+/**
+ * The video datasets of `data.datasets` (index files or folders) as one `@vjepa/data` file dataset:
+ * a clip of `num_frames` frames `frame_step` apart, decoded at the short side the augmentation crops
+ * from. Missing and empty files are recorded when opened, undecodable ones when first read.
+ */
 async function videoDatasetForConfig(config: TrainConfig): Promise<{ dataset: Dataset; describe: (index: number) => string; summary: string }> {
   const d = config.data;
-  const paths = d.datasets.flatMap((entry, k) => {
-    const files = d.dataset_type === 'video_index' ? readVideoIndex(entry) : listVideoFolder(entry);
-    if (files.length === 0) {
-      throw new DataError(`data.datasets[${k}]`, { expected: d.dataset_type === 'video_index' ? 'an index with at least one "path label" line' : 'a folder with at least one video', received: `nothing in ${entry}` });
-    }
-    return files;
-  });
-  const dataset = new VideoFileDataset(paths, {
-    numFrames: d.num_frames,
-    frameStep: d.frame_step,
-    shortSide: Math.max(d.crop_size, Math.round((d.crop_size * 256) / 224)),
-    filterShort: d.filter_short_videos,
-  });
-  return { dataset, describe: (i) => paths[i], summary: `${d.dataset_type}: ${paths.length} video(s) from ${d.datasets.join(', ')}` };
+  const options: VideoDatasetOptions = {
+    sampling: { framesPerClip: d.num_frames, frameStep: d.frame_step, numClips: 1 },
+    decode: { size: Math.max(d.crop_size, Math.round((d.crop_size * 256) / 224)) },
+    filterShortVideos: d.filter_short_videos,
+  };
+  if (d.datasets.length === 0) {
+    throw new DataError('data.datasets', { expected: `at least one ${d.dataset_type === 'video_index' ? 'index file' : 'folder'}`, received: '[]' });
+  }
+  const opened: VideoFileDataset[] = [];
+  for (const entry of d.datasets) {
+    opened.push(
+      d.dataset_type === 'video_index'
+        ? await VideoIndexDataset.open(entry, { ...options, labels: 'ignore' }) // pretraining: labels dropped
+        : await VideoFolderDataset.open(entry, { ...options, includeImages: false }),
+    );
+  }
+  let dataset = opened[0] as VideoFileDataset;
+  if (opened.length > 1) {
+    // several sources: one dataset over all their entries, keeping what opening them recorded
+    const entries = opened.flatMap((ds) => ds.entries);
+    const recorder = new DataStatsRecorder(entries.length);
+    for (const ds of opened) for (const s of ds.stats().skipped) recorder.skip(s);
+    dataset = new VideoFileDataset(entries, options, recorder, 'data.datasets');
+  }
+  const paths = dataset.entries.map((e) => e.path);
+  return { dataset, describe: (i) => paths[i] as string, summary: `${d.dataset_type}: ${paths.length} video(s) from ${d.datasets.join(', ')}` };
 }
 
 /**
@@ -69,7 +96,7 @@ async function videoDatasetForConfig(config: TrainConfig): Promise<{ dataset: Da
  * const { clips, shape } = await source.batch(0); // shape [8, 8, 32, 32, 3]
  */
 export async function createBatchSource(config: TrainConfig, onSkip?: (item: SkippedItem) => void): Promise<BatchSource & { summary: string }> {
-  const { dataset, describe, summary } = await datasetForConfig(config);
+  const { dataset, summary } = await datasetForConfig(config);
   const d = config.data;
   const augment = createTrainTransform({
     cropSize: d.crop_size,
@@ -79,6 +106,6 @@ export async function createBatchSource(config: TrainConfig, onSkip?: (item: Ski
     normalize: true,
   });
   const transform = d.dataset_type === 'moving_mnist' ? compose(everyNthFrame(d.frame_step), augment) : augment;
-  const source = new BatchSource(dataset, { batchSize: d.batch_size, ipe: config.optimization.ipe, seed: config.meta.seed, transform, describe, onSkip });
+  const source = new BatchSource(dataset, { batchSize: d.batch_size, seed: config.meta.seed, transform, prefetch: d.prefetch, onSkip });
   return Object.assign(source, { summary });
 }
