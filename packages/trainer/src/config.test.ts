@@ -19,7 +19,7 @@ describe('resolveTrainerConfig', () => {
     expect(c.optimization.warmupEpochs).toBe(40);
     expect(c.optimization.ema).toEqual([0.998, 1.0]);
     expect(c.optimization.clipGrad).toBe(10);
-    expect(c.loss).toEqual({ objective: 'features', lossExp: 1, regCoeff: 0, targetLayerNormEps: 1e-5 });
+    expect(c.loss).toEqual({ objective: 'features', lossExp: 1, regCoeff: 0, encVarCoeff: 0, encCovCoeff: 0, targetLayerNormEps: 1e-5 });
     expect(Object.isFrozen(c.optimization)).toBe(true);
     expect(DEFAULT_TRAINER_CONFIG.optimization.lr).toBe(6.25e-4);
   });
@@ -36,6 +36,7 @@ describe('resolveTrainerConfig', () => {
     expect(errorOf({ loss: { objective: 'tokens' } }).message).toMatch(/loss\.objective: expected 'features' or 'pixels'/);
     expect(errorOf({ loss: { lossExp: 0 } }).message).toMatch(/loss\.lossExp/);
     expect(errorOf({ loss: { regCoeff: Number.NaN } }).message).toMatch(/loss\.regCoeff/);
+    expect(errorOf({ loss: { encVarCoeff: -1 } }).message).toMatch(/loss\.encVarCoeff: expected a number in \[0, inf\)/);
     expect(errorOf({ optimization: { learningRate: 1 } }).message).toMatch(/optimization\.learningRate: expected one of epochs, ipe/);
     expect(errorOf({ optim: {} }).message).toMatch(/^optim: expected one of optimization, loss, checkpoint/);
     expect(errorOf({ checkpoint: { dir: '' } }).message).toMatch(/checkpoint\.dir/);

@@ -48,6 +48,13 @@ export interface LossConfig {
   readonly lossExp: number;
   /** `reg_coeff`: weight of the variance regulariser. Default 0. */
   readonly regCoeff: number;
+  /**
+   * Weight of a VICReg-style variance hinge on the context encoder's output tokens (our anti-collapse
+   * extension, not in the reference). Default 0: off, the reference loss.
+   */
+  readonly encVarCoeff: number;
+  /** Weight of the matching covariance term (our extension). Default 0: off. */
+  readonly encCovCoeff: number;
   /** eps of the parameter-free layer norm on the targets (PyTorch's `F.layer_norm` default). Default 1e-5. */
   readonly targetLayerNormEps: number;
 }
@@ -110,7 +117,7 @@ export const DEFAULT_TRAINER_CONFIG: TrainerConfig = deepFreeze({
     betas: [0.9, 0.999] as const,
     eps: 1e-8,
   },
-  loss: { objective: 'features', lossExp: 1, regCoeff: 0, targetLayerNormEps: 1e-5 },
+  loss: { objective: 'features', lossExp: 1, regCoeff: 0, encVarCoeff: 0, encCovCoeff: 0, targetLayerNormEps: 1e-5 },
   checkpoint: { dir: null },
 });
 
@@ -203,6 +210,8 @@ export function resolveTrainerConfig(input: TrainerConfigInput = {}): TrainerCon
   }
   num('loss.lossExp', l.lossExp, { min: 0, minOpen: true });
   num('loss.regCoeff', l.regCoeff, { min: 0 });
+  num('loss.encVarCoeff', l.encVarCoeff, { min: 0 });
+  num('loss.encCovCoeff', l.encCovCoeff, { min: 0 });
   num('loss.targetLayerNormEps', l.targetLayerNormEps, { min: 0, minOpen: true });
 
   const c = section('checkpoint', input.checkpoint, DEFAULT_TRAINER_CONFIG.checkpoint);

@@ -1,6 +1,6 @@
 export { DEFAULT_TRAINER_CONFIG, resolveTrainerConfig } from './config';
 export type { CheckpointConfig, LossConfig, OptimizationConfig, TrainerConfig, TrainerConfigInput } from './config';
-export { featureSpread, meanSquaredError, regressionLoss, varianceRegulariser } from './losses';
+export { encoderVarianceCovariance, featureSpread, meanSquaredError, regressionLoss, varianceRegulariser } from './losses';
 export { trainableNamed } from './models';
 export type { EncoderModel, PredictorModel } from './models';
 export { computeJepaLoss, computeObjective, featureTargets, indexBatchTensor } from './objective';

@@ -69,3 +69,37 @@ export function featureSpread(preds: readonly tf.Tensor[]): tf.Scalar {
   if (preds.length === 0) throw new ShapeError('featureSpread(preds)', { expected: 'at least one [B, K, D] tensor', received: 'none' });
   return tf.tidy(() => tf.div(tf.addN(preds.map((z) => tf.mean(tf.sqrt(tokenVariance(z))))), preds.length) as tf.Scalar);
 }
+
+/**
+ * VICReg-style anti-collapse terms on encoder output tokens (our extension, not in the reference):
+ * the tokens of all clips are pooled (`[B, K, D] -> [B*K, D]`), and per feature
+ * `variance = mean_d relu(1 - sqrt(var_d + 1e-4))` (unbiased variance over the B*K tokens) and
+ * `covariance = sum_{d != e} C_de^2 / D` (C: the unbiased covariance matrix of the pooled tokens).
+ * With several tensors (one per mask type) each term is averaged over them.
+ *
+ * @example
+ * const { variance, covariance } = tf.tidy(() => encoderVarianceCovariance([ctxShort, ctxLong])); // scalars
+ */
+export function encoderVarianceCovariance(tokens: readonly tf.Tensor[], eps = 1e-4): { variance: tf.Scalar; covariance: tf.Scalar } {
+  if (tokens.length === 0) throw new ShapeError('encoderVarianceCovariance(tokens)', { expected: 'at least one [B, K, D] tensor', received: 'none' });
+  for (const z of tokens) {
+    if (z.rank !== 3) throw new ShapeError('encoderVarianceCovariance(tokens)', { expected: '[B, K, D] tensors', received: `[${z.shape}]` });
+  }
+  const [variance, covariance] = tf.tidy(() => {
+    const vars: tf.Tensor[] = [];
+    const covs: tf.Tensor[] = [];
+    for (const z of tokens) {
+      const d = z.shape[2] as number;
+      const flat = tf.reshape(z, [-1, d]); // [M, D], M = B*K
+      const m = flat.shape[0];
+      const centred = tf.sub(flat, tf.mean(flat, 0, true)); // [M, D]
+      const cov = tf.div(tf.matMul(centred, centred, true, false), Math.max(1, m - 1)); // [D, D]
+      const diag = tf.div(tf.sum(tf.square(centred), 0), Math.max(1, m - 1)); // [D]
+      vars.push(tf.mean(tf.relu(tf.sub(1, tf.sqrt(tf.add(diag, eps))))));
+      // off-diagonal sum of squares = total sum of squares - diagonal sum of squares
+      covs.push(tf.div(tf.sub(tf.sum(tf.square(cov)), tf.sum(tf.square(diag))), d));
+    }
+    return [tf.div(tf.addN(vars), vars.length), tf.div(tf.addN(covs), covs.length)];
+  });
+  return { variance: variance as tf.Scalar, covariance: covariance as tf.Scalar };
+}

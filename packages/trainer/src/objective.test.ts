@@ -64,12 +64,12 @@ describe('V-JEPA objective against the official fixture', () => {
     const loss = (await out.total.data())[0];
     expect(Math.abs(loss - arch.check.loss_l1_pred_vs_layernormed_target)).toBeLessThan(1e-5);
     expect((await out.perType[0].data())[0]).toBeCloseTo(loss, 7);
-    tf.dispose([out.total, ...out.perType, out.reg, out.spread]);
+    tf.dispose([out.total, ...out.perType, out.reg, out.spread, out.encVar, out.encCov]);
     // After the first call (which builds the models' cached position tables) nothing accumulates.
     const before = tf.memory().numTensors;
     const again = computeJepaLoss({ encoder, predictor, targetEncoder, clips, masks: [{ context, target, maskIndex }] });
     expect((await again.total.data())[0]).toBe(loss);
-    tf.dispose([again.total, ...again.perType, again.reg, again.spread]);
+    tf.dispose([again.total, ...again.perType, again.reg, again.spread, again.encVar, again.encCov]);
     expect(tf.memory().numTensors).toBe(before);
 
     // The same number from the building blocks, with the fixture's expected target features.
@@ -91,7 +91,7 @@ describe('V-JEPA objective against the official fixture', () => {
       regCoeff: 0,
     });
     expect((await viaObjective.total.data())[0]).toBeCloseTo(loss, 6);
-    tf.dispose([manual, ...targets, viaObjective.total, ...viaObjective.perType, viaObjective.reg, viaObjective.spread]);
+    tf.dispose([manual, ...targets, viaObjective.total, ...viaObjective.perType, viaObjective.reg, viaObjective.spread, viaObjective.encVar, viaObjective.encCov]);
     tf.dispose([clipsCf, clips, context, target]);
     encoder.dispose();
     targetEncoder.dispose();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MaskError, ShapeError } from '@vjepa/errors';
 import type { IndexBatch } from '@vjepa/masking';
-import { featureSpread, meanSquaredError, regressionLoss, varianceRegulariser } from './losses';
+import { encoderVarianceCovariance, featureSpread, meanSquaredError, regressionLoss, varianceRegulariser } from './losses';
 import type { EncoderModel, PredictorModel } from './models';
 import { gatherTokens } from '@vjepa/vit';
 import { layerNormNoParams } from './tokens';
@@ -20,7 +20,9 @@ export interface MaskTensors {
 }
 
 /**
- * The objective's outputs (scalars, owned by the caller). `total = mean(perType) + regCoeff * reg`.
+ * The objective's outputs (scalars, owned by the caller).
+ * `total = mean(perType) + regCoeff * reg + encVarCoeff * encVar + encCovCoeff * encCov` (a term whose
+ * weight is 0 is not added at all, so the default is exactly the reference loss).
  *
  * @example
  * const { total, perType } = computeObjective(...);
@@ -30,18 +32,26 @@ export interface ObjectiveOutputs {
   readonly perType: tf.Scalar[];
   readonly reg: tf.Scalar;
   readonly spread: tf.Scalar;
+  /** Encoder variance hinge on the context tokens (see {@link encoderVarianceCovariance}); computed even at weight 0. */
+  readonly encVar: tf.Scalar;
+  /** Encoder covariance term on the context tokens; computed even at weight 0. */
+  readonly encCov: tf.Scalar;
 }
 
 /**
  * Options of {@link computeObjective}.
  *
  * @example
- * const options: ObjectiveOptions = { objective: 'features', lossExp: 1, regCoeff: 0 };
+ * const options: ObjectiveOptions = { objective: 'features', lossExp: 1, regCoeff: 0, encVarCoeff: 1 };
  */
 export interface ObjectiveOptions {
   readonly objective: 'features' | 'pixels';
   readonly lossExp: number;
   readonly regCoeff: number;
+  /** Weight of the encoder variance hinge (our anti-collapse extension). Default 0: off. */
+  readonly encVarCoeff?: number;
+  /** Weight of the encoder covariance term (our anti-collapse extension). Default 0: off. */
+  readonly encCovCoeff?: number;
 }
 
 /**
@@ -80,7 +90,9 @@ export function featureTargets(targetEncoder: EncoderModel, clips: tf.Tensor, ma
  * The predictions and loss for given masks and precomputed targets (gathered per mask, e.g. from
  * {@link featureTargets} or normalised pixels): for each mask type, the encoder on the context
  * tokens, the predictor with that type's mask token, `mean(|pred - target|^p) / p` (features) or MSE
- * (pixels); averaged over types, plus `regCoeff * varianceRegulariser(preds)`. Differentiable with
+ * (pixels); averaged over types, plus `regCoeff * varianceRegulariser(preds)`, plus (our optional
+ * extension, off at weight 0) `encVarCoeff * encVar + encCovCoeff * encCov` on the context encoder's
+ * output tokens ({@link encoderVarianceCovariance}). Differentiable with
  * respect to encoder and predictor variables; call inside `tf.variableGrads` or `tf.tidy`.
  *
  * @example
@@ -101,17 +113,20 @@ export function computeObjective(
     });
   }
   return tf.tidy(() => {
-    const preds = masks.map((m) => {
-      const ctx = encoder.apply(clips, { indices: m.context, checkIndices: false }); // [B, Kc, D]
-      return predictor.apply(ctx, m.context, m.target, m.maskIndex, { checkIndices: false }); // [B, Kt, D | outDim]
-    });
+    const ctxs = masks.map((m) => encoder.apply(clips, { indices: m.context, checkIndices: false })); // [B, Kc, D] each
+    const preds = masks.map((m, k) => predictor.apply(ctxs[k], m.context, m.target, m.maskIndex, { checkIndices: false })); // [B, Kt, D | outDim]
     const perType = preds.map((p, k) =>
       options.objective === 'pixels' ? meanSquaredError(p, targets[k]) : regressionLoss(p, targets[k], options.lossExp),
     );
     const lossMean = tf.div(tf.addN(perType), perType.length);
     const reg = varianceRegulariser(preds);
-    const total = options.regCoeff === 0 ? lossMean : tf.add(lossMean, tf.mul(reg, options.regCoeff));
-    return { total: total as tf.Scalar, perType, reg, spread: featureSpread(preds) };
+    const enc = encoderVarianceCovariance(ctxs);
+    let total: tf.Tensor = options.regCoeff === 0 ? lossMean : tf.add(lossMean, tf.mul(reg, options.regCoeff));
+    const encVarCoeff = options.encVarCoeff ?? 0;
+    const encCovCoeff = options.encCovCoeff ?? 0;
+    if (encVarCoeff !== 0) total = tf.add(total, tf.mul(enc.variance, encVarCoeff));
+    if (encCovCoeff !== 0) total = tf.add(total, tf.mul(enc.covariance, encCovCoeff));
+    return { total: total as tf.Scalar, perType, reg, spread: featureSpread(preds), encVar: enc.variance, encCov: enc.covariance };
   });
 }
 

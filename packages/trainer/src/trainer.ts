@@ -40,12 +40,16 @@ export interface StepMetrics {
   readonly iteration: number;
   /** `floor(iteration / ipe)`. */
   readonly epoch: number;
-  /** Total loss: mean of the per-type losses plus `regCoeff * reg`. */
+  /** Total loss: mean of the per-type losses plus `regCoeff * reg` (plus the encoder terms when weighted). */
   readonly loss: number;
   /** Loss of each mask type. */
   readonly lossPerType: readonly number[];
   /** The variance-regulariser term (computed even when its weight is 0). */
   readonly reg: number;
+  /** The encoder variance hinge on the context tokens (`loss.encVarCoeff`; computed even at weight 0). */
+  readonly encVar: number;
+  /** The encoder covariance term on the context tokens (`loss.encCovCoeff`; computed even at weight 0). */
+  readonly encCov: number;
   readonly lr: number;
   readonly wd: number;
   /** EMA momentum applied after this step (1 and unused for the pixel objective). */
@@ -187,7 +191,7 @@ export class Trainer {
       const varList = [...this.encoderVars.values(), ...this.predictorVars.values()];
       const { value, grads } = tf.variableGrads(() => {
         const out = computeObjective(this.encoder, this.predictor, clips, masks, targets, c.loss);
-        aux = [...out.perType, out.reg, out.spread].map((t) => tf.keep(t));
+        aux = [...out.perType, out.reg, out.spread, out.encVar, out.encCov].map((t) => tf.keep(t));
         return out.total;
       }, varList);
       toDispose.push(value, ...aux, ...Object.values(grads));
@@ -220,7 +224,7 @@ export class Trainer {
       const k = masks.length;
       const loss = v[0];
       const lossPerType = v.slice(1, 1 + k);
-      const [reg, spread, encNorm, predNorm] = v.slice(1 + k);
+      const [reg, spread, encVar, encCov, encNorm, predNorm] = v.slice(1 + k);
       // Non-finite gradients would poison the weights just as surely as a non-finite loss.
       if (!Number.isFinite(loss) || !Number.isFinite(encNorm) || !Number.isFinite(predNorm)) {
         let crashPath: string | null = null;
@@ -257,6 +261,8 @@ export class Trainer {
         loss,
         lossPerType,
         reg,
+        encVar,
+        encCov,
         lr,
         wd,
         momentum,

@@ -64,7 +64,7 @@ export const DEFAULT_CONFIG = {
     ema: [0.998, 1.0],
     clip_grad: 10.0,
   },
-  loss: { loss_exp: 1.0, reg_coeff: 0.0 },
+  loss: { loss_exp: 1.0, reg_coeff: 0.0, enc_var_coeff: 0.0, enc_cov_coeff: 0.0 },
   meta: {
     seed: 234,
     load_checkpoint: true,

@@ -93,6 +93,17 @@ describe('loadConfig errors name the full key path', () => {
     expect(errorOf(() => loadConfig({ set: ['optimization.lr=abc'] })).message).toContain('optimization.lr: expected a number, received "abc"');
   });
 
+  it('accepts the encoder anti-collapse weights (ours, default 0: off) and rejects negative ones', () => {
+    const defaults = loadConfig();
+    expect(defaults.loss.enc_var_coeff).toBe(0);
+    expect(defaults.loss.enc_cov_coeff).toBe(0);
+    const config = loadConfig({ set: ['loss.enc_var_coeff=5', 'loss.enc_cov_coeff=0.04'] });
+    expect(config.loss.enc_var_coeff).toBe(5);
+    expect(config.loss.enc_cov_coeff).toBe(0.04);
+    expect(errorOf(() => loadConfig({ set: ['loss.enc_var_coeff=-1'] })).message).toContain('loss.enc_var_coeff: expected a number >= 0, received -1');
+    expect(errorOf(() => loadConfig({ set: ['loss.enc_cov_coeff=-0.5'] })).message).toContain('loss.enc_cov_coeff: expected a number >= 0');
+  });
+
   it('checks keys against each other', () => {
     expect(errorOf(() => loadConfig({ set: ['data.crop_size=30'] })).message).toContain('data.crop_size: expected a multiple of data.patch_size (8)');
     expect(errorOf(() => loadConfig({ set: ['data.dataset_type=video_index'] })).message).toContain('data.datasets');

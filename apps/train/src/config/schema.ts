@@ -103,6 +103,9 @@ const lossSchema = z
   .object({
     loss_exp: positive,
     reg_coeff: nonNegative,
+    // ours (not in the reference): VICReg-style anti-collapse terms on the context encoder's tokens
+    enc_var_coeff: nonNegative,
+    enc_cov_coeff: nonNegative,
   })
   .strict();
 
