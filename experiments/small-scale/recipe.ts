@@ -14,6 +14,7 @@
  *   minutes       optional wall-clock cap on training (the schedules still span epochs*ipe steps)
  *   probe         optional { trainClips=400, testClips=200, epochs=20, batchSize=16, lr=5e-3, seeds=3 }
  *   randomSeed    optional random-init seed (default: the trained encoder's init seed, meta.seed+1)
+ *   evalKey       optional 'target_encoder' (default, what vjepa-eval reads) or 'encoder' (the online one)
  *   note          free text copied to RESULTS.md
  * Everything is done through the apps' own code (loadConfig, the train batch source and trainer
  * session, the official export, apps/eval's clip sets / loadEncoder / runProbe), so a recipe that wins
@@ -28,7 +29,15 @@ import { strategyForConfig } from '../../apps/train/src/masking/load-strategy';
 import { createBatchSource } from '../../apps/train/src/run/data-source';
 
 import { runPaths, prepareRunFolder } from '../../apps/train/src/run/run-folder';
-import { createTrainerSession } from '../../apps/train/src/run/trainer-session';
+import { trainerConfigInput } from '../../apps/train/src/run/trainer-session';
+import { trainerCheckpoints } from '../../apps/train/src/run/trainer-checkpoints';
+import { encoderSize } from '../../apps/train/src/config/consistency';
+import type { TrainConfig } from '../../apps/train/src/config/schema';
+import type { RunPaths } from '../../apps/train/src/run/run-folder';
+import type { MaskingStrategy } from '../../packages/masking/src/index';
+import { VJEPAPredictor, predictorConfigFor } from '../../packages/predictor/src/index';
+import { createTrainer } from '../../packages/trainer/src/index';
+import { VisionTransformer, resolveVitConfig } from '../../packages/vit/src/index';
 import { archFromObject } from '../../apps/eval/src/arch-config';
 import { movingMnistClips } from '../../apps/eval/src/clip-sets';
 import { loadEncoder } from '../../apps/eval/src/encoder-source';
@@ -42,6 +51,7 @@ interface Recipe {
   minutes?: number;
   probe?: { trainClips?: number; testClips?: number; epochs?: number; batchSize?: number; lr?: number; seeds?: number };
   randomSeed?: number;
+  evalKey?: 'target_encoder' | 'encoder';
   note?: string;
 }
 
@@ -55,6 +65,49 @@ const config = loadConfig({
 });
 
 const log = (s: string) => console.log(s);
+
+/**
+ * apps/train's createTrainerSession (same models, seeds and trainer config), plus the encoder
+ * anti-collapse keys loss.enc_var_coeff / enc_cov_coeff, which trainerConfigInput does not map yet.
+ */
+function createSession(config: TrainConfig, strategy: MaskingStrategy, paths: RunPaths) {
+  const d = config.data;
+  const size = encoderSize(config);
+  const vitConfig = resolveVitConfig({
+    embedDim: size.embedDim, depth: size.depth, numHeads: size.numHeads, patchSize: d.patch_size, tubeletSize: d.tubelet_size,
+    numFrames: d.num_frames, imgSize: d.crop_size, uniformPower: config.model.uniform_power,
+  });
+  const encoder = new VisionTransformer(vitConfig, { seed: config.meta.seed + 1 });
+  const predictor = new VJEPAPredictor(
+    predictorConfigFor(vitConfig, { predictorEmbedDim: config.model.pred_embed_dim, depth: config.model.pred_depth, numMaskTypes: strategy.numMaskTypes, zeroInitMaskTokens: config.model.zero_init_mask_tokens }),
+    { seed: config.meta.seed + 2 },
+  );
+  const input = trainerConfigInput(config, paths);
+  const trainer = createTrainer({
+    encoder, predictor, masking: strategy, seed: config.meta.seed,
+    config: { ...input, loss: { ...input.loss, encVarCoeff: config.loss.enc_var_coeff ?? 0, encCovCoeff: config.loss.enc_cov_coeff ?? 0 } },
+  });
+  const ckpt = trainerCheckpoints(trainer, paths, d.batch_size);
+  return {
+    totalSteps: trainer.totalIterations,
+    async step(batch: { clips: Float32Array; shape: number[] }) {
+      const clips = tf.tensor(batch.clips, batch.shape, 'float32'); // [B, T, H, W, 3]
+      try {
+        const m = await trainer.step(clips);
+        ckpt.noteLoss(m.loss);
+        return { ...m, lossJepa: m.lossPerType.reduce((a, b) => a + b, 0) / m.lossPerType.length, regLoss: m.reg, ema: m.momentum };
+      } finally {
+        clips.dispose();
+      }
+    },
+    exportEncoder: (path: string) => ckpt.exportEncoder(path),
+    dispose() {
+      trainer.dispose();
+      encoder.dispose();
+      predictor.dispose();
+    },
+  };
+}
 await registerGradients();
 const backend = await setupBackend('wasm');
 log(`backend ${backend.name}: ${backend.detail}`);
@@ -64,18 +117,18 @@ const strategy = await strategyForConfig(config);
 const paths = runPaths(config);
 prepareRunFolder(paths, config);
 const data = await createBatchSource(config);
-const session = await createTrainerSession(config, strategy, paths);
+const session = createSession(config, strategy, paths);
 const total = session.totalSteps;
 const capMs = (recipe.minutes ?? Infinity) * 60_000;
-const curve: { step: number; loss: number; reg: number; spread: number; lr: number; ema: number; s: number }[] = [];
+const curve: { step: number; loss: number; reg: number; encVar: number; encCov: number; spread: number; lr: number; ema: number; s: number }[] = [];
 const t0 = performance.now();
 let step = 0;
 while (step < total && performance.now() - t0 < capMs) {
   const batch = await data.batch(step);
   const m = await session.step(batch);
   const s = (performance.now() - t0) / 1000;
-  curve.push({ step, loss: m.loss, reg: m.regLoss, spread: m.featureSpread, lr: m.lr, ema: m.ema, s });
-  if (step % 20 === 0 || step === total - 1) log(`step ${step}/${total} loss ${m.loss.toFixed(4)} jepa ${m.lossJepa.toFixed(4)} reg ${m.regLoss.toFixed(3)} spread ${m.featureSpread.toFixed(3)} lr ${m.lr.toExponential(2)} ema ${m.ema.toFixed(4)} ${s.toFixed(0)}s`);
+  curve.push({ step, loss: m.loss, reg: m.regLoss, encVar: m.encVar, encCov: m.encCov, spread: m.featureSpread, lr: m.lr, ema: m.ema, s });
+  if (step % 20 === 0 || step === total - 1) log(`step ${step}/${total} loss ${m.loss.toFixed(4)} jepa ${m.lossJepa.toFixed(4)} reg ${m.regLoss.toFixed(3)} encVar ${m.encVar.toFixed(3)} encCov ${m.encCov.toFixed(3)} spread ${m.featureSpread.toFixed(3)} lr ${m.lr.toExponential(2)} ema ${m.ema.toFixed(4)} ${s.toFixed(0)}s`);
   step++;
 }
 const trainSeconds = (performance.now() - t0) / 1000;
@@ -100,7 +153,7 @@ function tokenSpread(f: { data: Float32Array; shape: number[] }): number {
 
 const randomSeed = recipe.randomSeed ?? config.meta.seed + 1;
 const encoders = [
-  { name: 'vjepa', spec: { checkpoint: exportPath } },
+  { name: 'vjepa', spec: { checkpoint: exportPath, key: recipe.evalKey ?? 'target_encoder' } },
   { name: 'random', spec: { randomInit: { seed: randomSeed } } },
 ] as const;
 const tasks = [
@@ -175,7 +228,7 @@ mkdirSync(join(HERE, 'results'), { recursive: true });
 writeFileSync(join(HERE, 'results', `${recipe.name}.json`), JSON.stringify(summary, null, 1));
 
 const row =
-  `| ${new Date().toISOString().slice(0, 16)} | ${recipe.name} | ${(recipe.set ?? []).join(' ') || '(tiny-cpu defaults)'} | ${step}/${total} | ${trainSeconds.toFixed(0)} s | ` +
+  `| ${new Date().toISOString().slice(0, 16)} | ${recipe.name} | ${(recipe.set ?? []).join(' ') || '(tiny-cpu defaults)'}${recipe.evalKey === 'encoder' ? ' [eval: online encoder]' : ''} | ${step}/${total} | ${trainSeconds.toFixed(0)} s | ` +
   `${summary.lossFirst?.toFixed(3)} → ${summary.lossLast?.toFixed(3)} | ${summary.trainSpread.first.toFixed(3)} → ${summary.trainSpread.last.toFixed(3)} | ${spreads.vjepa.toFixed(3)} / ${spreads.random.toFixed(3)} | ` +
   `${pct(results.vjepa.digit)} vs ${pct(results.random.digit)} (${summary.verdict.digit.margin.toFixed(1)} sd) | ` +
   `${pct(results.vjepa.direction)} vs ${pct(results.random.direction)} (${summary.verdict.direction.margin.toFixed(1)} sd) | ${recipe.note ?? ''} |`;
