@@ -95,7 +95,7 @@ describe('AttentiveProbe', () => {
 
   it('builds pooler.blocks for depth > 1 on tokens or on the query', async () => {
     const x = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 4);
-    const onTokens = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, depth: 3, seed: 1 });
+    const onTokens = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, depth: 3, seed: 1, blocksOn: 'tokens' });
     const onQuery = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, depth: 3, seed: 1, blocksOn: 'query' });
     expect(Object.keys(onTokens.expectedShapes()).filter((k) => k.startsWith('pooler.blocks.'))).toHaveLength(2 * 12);
     expect(onTokens.expectedShapes()['pooler.blocks.1.attn.qkv.weight']).toEqual([24, 8]);

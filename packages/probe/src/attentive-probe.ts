@@ -22,8 +22,8 @@ export interface AttentiveProbeOptions {
   /** 1 = just the cross-attention block (every released probe); d > 1 adds d - 1 self-attention blocks. */
   depth?: number;
   /**
-   * What the extra self-attention blocks (`pooler.blocks.{i}`, depth > 1) run on: `'tokens'` before
-   * the cross-attention (V-JEPA 2 layout, default) or `'query'` after it (original jepa layout).
+   * What the extra self-attention blocks (`pooler.blocks.{i}`, depth > 1) run on: `'query'` after the
+   * cross-attention (the V-JEPA reference layout, default) or `'tokens'` before it (V-JEPA 2 layout).
    */
   blocksOn?: 'tokens' | 'query';
   /** MLP hidden width ratio. Default 4. */
@@ -77,7 +77,7 @@ export class AttentiveProbe implements Probe {
     positiveInt('AttentiveProbe option depth', depth);
     if (embedDim % numHeads !== 0) throw new ConfigError('AttentiveProbe option numHeads', { expected: `a divisor of embedDim ${embedDim}`, received: String(numHeads) });
     if (!(mlpRatio > 0) || !Number.isInteger(embedDim * mlpRatio)) throw new ConfigError('AttentiveProbe option mlpRatio', { expected: 'a number > 0 with embedDim * mlpRatio an integer', received: String(mlpRatio) });
-    const blocksOn = options.blocksOn ?? 'tokens';
+    const blocksOn = options.blocksOn ?? 'query';
     if (blocksOn !== 'tokens' && blocksOn !== 'query') throw new ConfigError('AttentiveProbe option blocksOn', { expected: "'tokens' or 'query'", received: String(blocksOn) });
     this.embedDim = embedDim;
     this.numHeads = numHeads;
