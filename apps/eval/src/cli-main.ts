@@ -35,7 +35,7 @@ probe     --dataset moving-mnist [--task digit,direction] [--train-clips 400 --t
           | --train-index train.txt --test-index test.txt [--num-classes N]
           --out DIR [--probe attentive|linear|knn] [--seeds 3] [--epochs 20] [--probe-batch 64] [--lr 1e-3] [--cache DIR]
 suite     --run DIR | --checkpoint FILE (--config|--preset)   [--pixel-run DIR | --pixel-checkpoint FILE]
-          [--out DIR] [--train-clips 400] [--test-clips 200] [--seeds 3] [--epochs 8] [--probe-batch 16] [--lr 5e-3]
+          [--out DIR] [--train-clips 400] [--test-clips 200] [--seeds 3] [--epochs 20] [--probe-batch 16] [--lr 5e-3]
           [--probe attentive|linear|knn] [--cache DIR]
 main      [--folder runs/main] [--set key=value ...] (passed to both trainings) [suite options]
 
@@ -143,7 +143,7 @@ function suiteOptions(values: OptionValues, io: CliIo) {
     trainClips: int(values, 'train-clips', 400, 1),
     testClips: int(values, 'test-clips', 200, 1),
     seeds: int(values, 'seeds', 3, 1),
-    epochs: int(values, 'epochs', 8, 1),
+    epochs: int(values, 'epochs', 20, 1),
     batchSize: int(values, 'probe-batch', 16, 1),
     lr: lrOption(values),
     probe: probeKind(values),

@@ -154,7 +154,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         numClasses: t.classes,
         numHeads: a.vit.numHeads,
         seeds: options.seeds ?? 3,
-        epochs: options.epochs ?? 8,
+        epochs: options.epochs ?? 20,
         batchSize: options.batchSize ?? 16,
         lr: options.lr ?? 5e-3,
         log,
@@ -186,14 +186,14 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   }
   notes.push(
     `Held-out Moving MNIST from the MNIST test digits (pretraining uses the train digits): probe-train clips from the even-numbered test images (${trainClips}), probe-test clips from the odd-numbered ones (${testClips}), so no digit image is shared.`,
-    `Probe: ${kind}, ${options.seeds ?? 3} seeds, ${options.epochs ?? 8} epochs, batch ${options.batchSize ?? 16}, lr ${options.lr ?? 5e-3}; accuracy mean ± std (sample std over seeds).`,
+    `Probe: ${kind}, ${options.seeds ?? 3} seeds, ${options.epochs ?? 20} epochs, batch ${options.batchSize ?? 16}, lr ${options.lr ?? 5e-3}; accuracy mean ± std (sample std over seeds).`,
     `Encoders: ${encoders.map((e) => `${e.name} = ${e.what}${e.spec?.checkpoint ? ` (${e.spec.checkpoint})` : ''}`).join('; ')}.`,
   );
   const seconds = (Date.now() - started) / 1000;
   notes.push(`Wall time: ${seconds.toFixed(1)} s.`);
   const files = writeReport(out, 'V-JEPA embedded evaluation (frozen probes on held-out Moving MNIST)', rows, {
     notes,
-    json: { probe: kind, seeds: options.seeds ?? 3, epochs: options.epochs ?? 8, batchSize: options.batchSize ?? 16, lr: options.lr ?? 5e-3, trainClips, testClips, seconds, temporalTaskIsTemporal: temporal, architecture: arch.vit, encoders: encoders.map(({ name, what, spec, missing }) => ({ name, what, checkpoint: spec?.checkpoint ?? null, missing: missing ?? null })) },
+    json: { probe: kind, seeds: options.seeds ?? 3, epochs: options.epochs ?? 20, batchSize: options.batchSize ?? 16, lr: options.lr ?? 5e-3, trainClips, testClips, seconds, temporalTaskIsTemporal: temporal, architecture: arch.vit, encoders: encoders.map(({ name, what, spec, missing }) => ({ name, what, checkpoint: spec?.checkpoint ?? null, missing: missing ?? null })) },
   });
   const table = markdownTable(rows);
   return { rows, table, files, seconds, temporalTaskIsTemporal: temporal };
