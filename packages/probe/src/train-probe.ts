@@ -5,7 +5,7 @@ import { checkSourceWidth, fetchBatch, sourceSize, type FeatureSource } from './
 import { evaluateProbe } from './evaluate-probe';
 import { checkLabels } from './labels';
 import type { Probe } from './probe';
-import { permutation, seededUniform } from './rng';
+import { createRng } from '@vjepa/masking';
 
 /**
  * Options of `trainProbe`; defaults are the reference frozen evaluation (AdamW, lr 1e-3 cosine to 0,
@@ -101,12 +101,12 @@ export async function trainProbe(probe: Probe, features: FeatureSource, labels: 
   const ipe = Math.ceil(n / o.batchSize);
   const totalSteps = o.epochs * ipe;
   const schedule = new WarmupCosineSchedule({ warmupSteps: Math.trunc(o.warmup * ipe), startLr: o.startLr, refLr: o.lr, finalLr: o.finalLr, totalSteps });
-  const next = seededUniform(o.seed);
+  const rng = createRng(o.seed);
   const result: TrainProbeResult = { epochs: [], steps: 0 };
 
   try {
     for (let epoch = 0; epoch < o.epochs; epoch++) {
-      const order = permutation(n, next);
+      const order = Int32Array.from(rng.shuffle(Array.from({ length: n }, (_, i) => i)));
       let lossSum: tf.Scalar = tf.scalar(0);
       let correct: tf.Scalar = tf.scalar(0);
       let lastNorm: tf.Scalar = tf.scalar(0);
