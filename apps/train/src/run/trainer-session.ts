@@ -36,7 +36,7 @@ export function trainerConfigInput(config: TrainConfig, paths: RunPaths) {
       ema: o.ema,
       clipGrad: o.clip_grad,
     },
-    loss: { objective: config.meta.objective, lossExp: config.loss.loss_exp, regCoeff: config.loss.reg_coeff },
+    loss: { objective: config.meta.objective, lossExp: config.loss.loss_exp, regCoeff: config.loss.reg_coeff, encVarCoeff: config.loss.enc_var_coeff, encCovCoeff: config.loss.enc_cov_coeff },
     checkpoint: { dir: paths.checkpoints },
   } as const;
 }
