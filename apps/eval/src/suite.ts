@@ -181,7 +181,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     if (v && r) {
       const row = results.get(`${t.task}/vjepa`)!;
       const diff = v.mean - r.mean;
-      row.note = `${diff >= 0 ? '+' : ''}${(100 * diff).toFixed(1)} vs random-init`;
+      // the bar of the probe issue: ahead of the random-init control by more than 3 seed std
+      const margin = diff / Math.max(v.std, r.std, 1e-9);
+      row.note = `${diff >= 0 ? '+' : ''}${(100 * diff).toFixed(1)} vs random-init (${margin.toFixed(1)} sd; ${margin > 3 ? 'beats it by > 3 sd' : 'not > 3 sd'})`;
     }
   }
   notes.push(

@@ -5,6 +5,7 @@ import { ConfigError } from '@vjepa/errors';
 import { describe, expect, it } from 'vitest';
 import { encoderSize } from './consistency';
 import { parseSetOverride } from './layers';
+import { DEFAULT_CONFIG } from './defaults';
 import { loadConfig } from './load-config';
 
 function tmpYaml(text: string): string {
@@ -94,9 +95,10 @@ describe('loadConfig errors name the full key path', () => {
   });
 
   it('accepts the encoder anti-collapse weights (ours, default 0: off) and rejects negative ones', () => {
-    const defaults = loadConfig();
-    expect(defaults.loss.enc_var_coeff).toBe(0);
-    expect(defaults.loss.enc_cov_coeff).toBe(0);
+    expect(DEFAULT_CONFIG.loss.enc_var_coeff).toBe(0); // the reference objective unless a preset turns it on
+    expect(DEFAULT_CONFIG.loss.enc_cov_coeff).toBe(0);
+    const tiny = loadConfig(); // the tiny-cpu preset uses them (see its comments)
+    expect([tiny.loss.enc_var_coeff, tiny.loss.enc_cov_coeff]).toEqual([25, 1]);
     const config = loadConfig({ set: ['loss.enc_var_coeff=5', 'loss.enc_cov_coeff=0.04'] });
     expect(config.loss.enc_var_coeff).toBe(5);
     expect(config.loss.enc_cov_coeff).toBe(0.04);
