@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { StepMetrics } from '../run/session-types';
 
 /**
  * What the app records for one training step. Grad norms are the global L2 norms before clipping.
@@ -8,21 +9,13 @@ import { join } from 'node:path';
  * const m: StepRecord = { epoch: 1, itr: 0, step: 0, loss: 0.71, lossJepa: 0.70, regLoss: 0.01,
  *   encGradNorm: 1.2, predGradNorm: 0.8, lr: 2e-5, wd: 0.04, ema: 0.998, stepMs: 640, wallMs: 655, clipsPerSec: 12.2 };
  */
-export interface StepRecord {
+export interface StepRecord extends Omit<StepMetrics, 'featureSpread'> {
   /** 1-based epoch, like the official CSV. */
   epoch: number;
   /** Iteration within the epoch, 0-based. */
   itr: number;
   /** Global step, 0-based. */
   step: number;
-  loss: number;
-  lossJepa: number;
-  regLoss: number;
-  encGradNorm: number;
-  predGradNorm: number;
-  lr: number;
-  wd: number;
-  ema: number;
   /** Time of the train step itself (the official "gpu-time"). */
   stepMs: number;
   /** Wall time of the iteration, data loading included. */
