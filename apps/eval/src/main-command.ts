@@ -1,12 +1,9 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '@vjepa/errors';
 import { type SuiteOptions, type SuiteResult, runSuite } from './suite';
 
 /**
  * The two functions of apps/train the main command needs (`@vjepa/app-train`'s `loadConfig` and
- * `runTraining`), passed in or found at run time: apps/eval does not depend on apps/train.
+ * `runTraining`); tests may pass their own.
  *
  * @example
  * import { loadConfig, runTraining } from '@vjepa/app-train';
@@ -36,32 +33,13 @@ export interface MainOptions {
 }
 
 /**
- * Finds apps/train's programmatic API: the `@vjepa/app-train` package when installed, else the app
- * next to this one (its source under tsx/vitest, its dist when built).
+ * apps/train's programmatic API (`@vjepa/app-train`, a dependency of this app).
  *
  * @example
  * const train = await findTrainApi();
  */
 export async function findTrainApi(): Promise<TrainApi> {
-  try {
-    const name = '@vjepa/app-train';
-    return (await import(/* @vite-ignore */ name)) as TrainApi;
-  } catch {
-    // not a dependency of apps/eval: look for the sibling app
-  }
-  const here = dirname(fileURLToPath(import.meta.url));
-  let dir = here;
-  for (let i = 0; i < 6; i++) {
-    const app = join(dir, 'apps', 'train');
-    if (existsSync(join(app, 'package.json'))) {
-      const candidates = here.includes(join('eval', 'src')) ? [join(app, 'src', 'index.ts'), join(app, 'dist', 'index.js')] : [join(app, 'dist', 'index.js')];
-      const file = candidates.find((c) => existsSync(c));
-      if (file) return (await import(pathToFileURL(file).href)) as TrainApi;
-      break;
-    }
-    dir = dirname(dir);
-  }
-  throw new ConfigError('vjepa-eval main: apps/train', { expected: 'the vjepa-train app (built, or its source under tsx)', received: 'not found', hint: 'build apps/train (pnpm -F @vjepa/app-train build) or run from the repository.' });
+  return (await import('@vjepa/app-train')) as unknown as TrainApi;
 }
 
 /**
