@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '@vjepa/errors';
-import { AttentiveProbe, KnnClassifier, LinearProbe, type Probe, accuracy, confusionMatrix, evaluateProbe, meanStd, trainProbe } from '@vjepa/probe';
+import { AttentiveProbe, KnnClassifier, hostFeatures, LinearProbe, type Probe, accuracy, confusionMatrix, evaluateProbe, meanStd, trainProbe } from '@vjepa/probe';
 import type { Features } from './feature-cache';
 import { registerGradients } from '@vjepa/backends';
 
@@ -76,17 +76,18 @@ export async function runProbe(
   if (train.shape[2] !== test.shape[2]) throw new DataError('probe features', { expected: `the same width for train and test (${train.shape[2]})`, received: String(test.shape[2]) });
   if (options.kind !== 'knn') await registerGradients();
   const seeds = options.kind === 'knn' ? 1 : (options.seeds ?? 3);
-  const xTrain = features(train);
-  const xTest = features(test);
+  // k-NN works on whole tensors; the trained probes read host-side batches (no device gather)
+  const xTrain = options.kind === 'knn' ? features(train) : hostFeatures(train.data, train.shape);
+  const xTest = options.kind === 'knn' ? features(test) : hostFeatures(test.data, test.shape);
   const accuracies: number[] = [];
   const confusion = Array.from({ length: c }, () => new Array<number>(c).fill(0));
   try {
     for (let seed = 0; seed < seeds; seed++) {
       let predictions: Int32Array;
       if (options.kind === 'knn') {
-        const knn = new KnnClassifier(xTrain, trainLabels, { k: options.k ?? 20, numClasses: c });
+        const knn = new KnnClassifier(xTrain as tf.Tensor3D, trainLabels, { k: options.k ?? 20, numClasses: c });
         try {
-          predictions = (await knn.predict(xTest)).predictions;
+          predictions = (await knn.predict(xTest as tf.Tensor3D)).predictions;
         } finally {
           knn.dispose();
         }
@@ -110,7 +111,7 @@ export async function runProbe(
       options.log?.(`  ${options.kind} probe seed ${seed}: ${(100 * acc).toFixed(1)}%`);
     }
   } finally {
-    tf.dispose([xTrain, xTest]);
+    for (const x of [xTrain, xTest]) if (x instanceof tf.Tensor) x.dispose();
   }
   const { mean, std } = meanStd(accuracies);
   return { kind: options.kind, accuracies, mean, std, confusion, numClasses: c, trainSize: train.shape[0], testSize: test.shape[0] };

@@ -1,4 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import { readNpy, readSafetensors, readTorchCheckpoint, selectStateDict, toFloat32, type StateDict } from '@vjepa/io';
@@ -25,9 +26,9 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-async function checkParity(classifier: StateDict, file: string) {
+async function checkParity(classifier: StateDict, file: string, attention: 'fused' | 'reference' = 'fused') {
   const { feats, logits } = await parityInputs();
-  const probe = new AttentiveProbe({ embedDim: 64, numHeads: 4, numClasses: 5 }); // arch.json probe
+  const probe = new AttentiveProbe({ embedDim: 64, numHeads: 4, numClasses: 5, attention }); // arch.json probe
   const report = probe.loadStateDict(classifier, { file });
   expect(report.missing).toEqual([]);
   expect(report.unexpected).toEqual([]);
@@ -47,6 +48,7 @@ describe('AttentiveProbe parity with the official classifier', () => {
     const ckpt = readTorchCheckpoint(await bytes('probe.pth.tar'), { file: 'probe.pth.tar' }) as { classifier: StateDict };
     expect(Object.keys(ckpt.classifier).every((k) => k.startsWith('module.'))).toBe(true);
     await checkParity(ckpt.classifier, 'probe.pth.tar');
+    await checkParity(ckpt.classifier, 'probe.pth.tar', 'reference');
   });
 
   it('reproduces expected_probe_logits from weights.safetensors (classifier.)', async () => {
@@ -108,6 +110,35 @@ describe('AttentiveProbe', () => {
     onQuery.dispose();
   });
 
+  it('computes the same logits and gradients with the fused and the reference cross-attention', async () => {
+    for (const [depth, blocksOn] of [[1, 'query'], [2, 'tokens'], [2, 'query']] as const) {
+      const x = tf.randomNormal([3, 7, 12], 0, 1, 'float32', 5);
+      const labels = tf.oneHot(tf.tensor1d([0, 2, 1], 'int32'), 4);
+      const probes = (['fused', 'reference'] as const).map((attention) => new AttentiveProbe({ embedDim: 12, numHeads: 3, numClasses: 4, depth, blocksOn, seed: 2, initStd: 0.3, attention }));
+      const results = probes.map((probe) => {
+        const vars = [...probe.trainableVariables().entries()];
+        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, probe.apply(x)) as tf.Scalar, vars.map(([, v]) => v));
+        const logits = probe.apply(x);
+        return { value, logits, grads: vars.map(([name, v]) => [name, grads[v.name]!] as const) };
+      });
+      const [fused, reference] = results;
+      expect(maxAbsDiff(await fused!.logits.data(), await reference!.logits.data())).toBeLessThan(1e-5);
+      expect(Math.abs((await fused!.value.data())[0]! - (await reference!.value.data())[0]!)).toBeLessThan(1e-6);
+      expect(fused!.grads.map(([n]) => n)).toEqual(reference!.grads.map(([n]) => n));
+      let gradMax = 0;
+      for (let i = 0; i < fused!.grads.length; i++) {
+        const [name, g] = fused!.grads[i]!;
+        const diff = maxAbsDiff(await g.data(), await reference!.grads[i]![1].data());
+        expect(diff, `${name} (depth ${depth}, ${blocksOn})`).toBeLessThan(1e-5);
+        gradMax = Math.max(gradMax, ...Array.from(await g.data(), Math.abs));
+      }
+      expect(gradMax).toBeGreaterThan(1e-3); // the gradients compared are not all ~0
+      for (const r of results) tf.dispose([r.value, r.logits, ...r.grads.map(([, g]) => g)]);
+      for (const p of probes) p.dispose();
+      tf.dispose([x, labels]);
+    }
+  });
+
   it('does not leak tensors across repeated calls', () => {
     const probe = new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, depth: 2 });
     const x = tf.randomNormal([2, 4, 8]);
@@ -134,6 +165,7 @@ describe('AttentiveProbe', () => {
   it('rejects bad options', () => {
     expect(() => new AttentiveProbe({ embedDim: 10, numHeads: 4, numClasses: 3 })).toThrow(ConfigError);
     expect(() => new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 0 })).toThrow(/numClasses/);
+    expect(() => new AttentiveProbe({ embedDim: 8, numHeads: 2, numClasses: 3, attention: 'flash' as never })).toThrow(/attention.*'fused' or 'reference'/);
   });
 
   it('lists every missing, unexpected and mis-shaped key', async () => {

@@ -11,6 +11,8 @@ export type { EpochMetrics, TrainProbeOptions, TrainProbeResult } from './train-
 export { evaluateProbe } from './evaluate-probe';
 export type { EvaluateProbeOptions, ProbeEvaluation } from './evaluate-probe';
 export type { FeatureProvider, FeatureSource } from './features';
+export { hostFeatures } from './host-features';
+export type { HostFeatures } from './host-features';
 export { averageViewProbabilities, concatSegments, multiViewProbabilities } from './multi-view';
 export { accuracy, argmax, confusionMatrix, meanStd } from './metrics';
 export { checkLabels } from './labels';
