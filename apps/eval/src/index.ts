@@ -32,6 +32,8 @@ export { readRunFolder } from './run-folder';
 export type { RunFolder } from './run-folder';
 export { SUITE_TASKS, chanceBound, runEmbeddedEval, runSuite } from './suite';
 export type { SuiteOptions, SuiteResult } from './suite';
+export { poolBackend, probeCost, runProbePool } from './probe-pool';
+export type { ProbePoolOptions, ProbeUnit, WorkerBackend } from './probe-pool';
 export { findTrainApi, runMain } from './main-command';
 export type { MainOptions, TrainApi } from './main-command';
 export { USAGE, runCli } from './cli-main';
