@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { setupBackend, parseBackendChoice, type BackendChoice } from '@vjepa/backends';
 import { ConfigError, VjepaError } from '@vjepa/errors';
@@ -36,8 +37,11 @@ probe     --dataset moving-mnist [--task digit,direction] [--train-clips 400 --t
           --out DIR [--probe attentive|linear|knn] [--seeds 3] [--epochs 20] [--probe-batch 64] [--lr 1e-3] [--cache DIR]
 suite     --run DIR | --checkpoint FILE (--config|--preset)   [--pixel-run DIR | --pixel-checkpoint FILE]
           [--out DIR] [--train-clips 400] [--test-clips 200] [--seeds 3] [--epochs 20] [--probe-batch 16] [--lr 5e-3]
-          [--probe attentive|linear|knn] [--cache DIR]
+          [--probe attentive|linear|knn] [--cache DIR] [--jobs N]
 main      [--folder runs/main] [--set key=value ...] (passed to both trainings) [suite options]
+
+  --jobs N              cores to use (default min(2, cores)); results are identical for any N.
+                        suite: probe trainings on N worker threads.
 
 Example
   vjepa-eval extract --checkpoint ckpt.pth.tar --config arch.yaml --input clip.npy --out features.npy
@@ -125,7 +129,7 @@ async function probe(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-const SUITE_OPTIONS = { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, run: { type: 'string' }, 'pixel-run': { type: 'string' }, 'pixel-checkpoint': { type: 'string' } } as const;
+const SUITE_OPTIONS = { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, run: { type: 'string' }, 'pixel-run': { type: 'string' }, 'pixel-checkpoint': { type: 'string' }, jobs: { type: 'string' } } as const;
 
 function suiteOptions(values: OptionValues, io: CliIo) {
   const hasArch = values.config !== undefined || values.preset !== undefined;
@@ -147,8 +151,14 @@ function suiteOptions(values: OptionValues, io: CliIo) {
     batchSize: int(values, 'probe-batch', 16, 1),
     lr: lrOption(values),
     probe: probeKind(values),
+    jobs: int(values, 'jobs', defaultJobs(), 1),
     log: io.log,
   };
+}
+
+/** Default of `--jobs`: tfjs's wasm backend runs one thread per process, so up to two of them. */
+function defaultJobs(): number {
+  return Math.min(2, availableParallelism());
 }
 
 async function suite(argv: string[], io: CliIo): Promise<number> {

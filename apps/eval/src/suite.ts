@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '@vjepa/errors';
 import type { EvalArch } from './arch-config';
 import { movingMnistClips } from './clip-sets';
 import { type EncoderSpec, type LoadedEncoder, loadEncoder } from './encoder-source';
 import { cachedFeatures } from './feature-cache';
 import { MOVING_MNIST_SEEDS } from './probe-command';
+import { type ProbeUnit, poolBackend, runProbePool } from './probe-pool';
 import { type ProbeKind, runProbe } from './probe-runner';
 import { type ResultRow, markdownTable, pct, writeReport } from './report';
 import { readRunFolder } from './run-folder';
@@ -49,6 +51,12 @@ export interface SuiteOptions {
   probe?: ProbeKind;
   /** Seed of the random-init control (default 0). */
   randomInitSeed?: number;
+  /**
+   * Probe trainings at once (default 1: in this process, one after the other). With 2 or more, the
+   * features of every encoder are computed first, then the (encoder, task) probes train on a pool
+   * of worker threads, one core each; the results are the same, bit for bit.
+   */
+  jobs?: number;
   log?: (line: string) => void;
 }
 
@@ -127,6 +135,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
 
   const rows: ResultRow[] = [];
   const results = new Map<string, ResultRow>();
+  const jobs = options.jobs ?? 1;
+  const backend = jobs >= 2 ? poolBackend() : undefined;
+  if (jobs >= 2 && backend === undefined) log(`suite: --jobs ${jobs} ignored on the ${tf.getBackend()} backend (probe workers run wasm or cpu); probes train in this process`);
+  /** Probe trainings left for the worker pool, with the row each fills. */
+  const pooled: { unit: ProbeUnit; task: (typeof SUITE_TASKS)[number]; encoder: string }[] = [];
   let loaded: LoadedEncoder | undefined;
   let loadedFor: EncoderSpec | undefined;
   for (const enc of encoders) {
@@ -148,8 +161,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const trainF = await cachedFeatures(loaded!, train, variant);
     const testF = await cachedFeatures(loaded!, test, variant);
     for (const t of SUITE_TASKS) {
-      log(`  ${t.task} (${t.kind}, ${t.classes} classes)`);
-      const result = await runProbe(trainF, train.labels[t.label], testF, test.labels[t.label], {
+      const probeOptions = {
         kind,
         numClasses: t.classes,
         numHeads: a.vit.numHeads,
@@ -157,12 +169,23 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         epochs: options.epochs ?? 20,
         batchSize: options.batchSize ?? 16,
         lr: options.lr ?? 5e-3,
-        log,
-      });
+      };
+      if (backend !== undefined) {
+        const unit = { name: `${t.task}/${enc.name}`, train: trainF, trainLabels: train.labels[t.label], test: testF, testLabels: test.labels[t.label], options: probeOptions };
+        pooled.push({ unit, task: t, encoder: enc.name });
+        continue;
+      }
+      log(`  ${t.task} (${t.kind}, ${t.classes} classes)`);
+      const result = await runProbe(trainF, train.labels[t.label], testF, test.labels[t.label], { ...probeOptions, log });
       results.set(`${t.task}/${enc.name}`, { task: t.task, encoder: enc.name, result, chance: 1 / t.classes });
     }
   }
   loaded?.encoder.dispose();
+  if (backend !== undefined && pooled.length > 0) {
+    log(`suite: ${pooled.length} probe trainings on ${Math.min(jobs, pooled.length)} worker threads (${backend.name})`);
+    const done = await runProbePool(pooled.map((p) => p.unit), { jobs, backend, log });
+    pooled.forEach(({ task: t, encoder }, i) => results.set(`${t.task}/${encoder}`, { task: t.task, encoder, result: done[i], chance: 1 / t.classes }));
+  }
   for (const t of SUITE_TASKS) for (const e of encoders) rows.push(results.get(`${t.task}/${e.name}`)!);
 
   const notes: string[] = [];
