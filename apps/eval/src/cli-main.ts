@@ -8,7 +8,7 @@ import { runExtract } from './extract';
 import { type ProbeDataset, runProbeCommand } from './probe-command';
 import type { ProbeKind } from './probe-runner';
 import { runSuite } from './suite';
-import { runMain } from './main-command';
+import { runMain, runMainTraining } from './main-command';
 
 /** Top-level help of `vjepa-eval`. */
 export const USAGE = `vjepa-eval: frozen evaluation and feature extraction for V-JEPA
@@ -38,10 +38,12 @@ probe     --dataset moving-mnist [--task digit,direction] [--train-clips 400 --t
 suite     --run DIR | --checkpoint FILE (--config|--preset)   [--pixel-run DIR | --pixel-checkpoint FILE]
           [--out DIR] [--train-clips 400] [--test-clips 200] [--seeds 3] [--epochs 20] [--probe-batch 16] [--lr 5e-3]
           [--probe attentive|linear|knn] [--cache DIR] [--jobs N]
-main      [--folder runs/main] [--set key=value ...] (passed to both trainings) [suite options]
+main      [--folder runs/main] [--set key=value ...] (passed to both trainings) [--jobs N] [suite options]
+          [--train-only features|pixels] (one training, no suite: what --jobs 2 runs in its child process)
 
   --jobs N              cores to use (default min(2, cores)); results are identical for any N.
-                        suite: probe trainings on N worker threads.
+                        suite: probe trainings on N worker threads. main: also the pixel control
+                        trains in a child process while V-JEPA trains in this one.
 
 Example
   vjepa-eval extract --checkpoint ckpt.pth.tar --config arch.yaml --input clip.npy --out features.npy
@@ -176,11 +178,16 @@ async function suite(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function main(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { ...SUITE_OPTIONS, folder: { type: 'string' }, set: { type: 'string', multiple: true } });
+  const values = parse(argv, { ...SUITE_OPTIONS, folder: { type: 'string' }, set: { type: 'string', multiple: true }, 'train-only': { type: 'string' } });
   if (values.help) return io.log(USAGE), 0;
   const sets = (values.set as unknown as string[] | undefined) ?? [];
+  const common = { folder: str(values, 'folder') ?? 'runs/main', set: sets, backend: str(values, 'backend') ?? 'auto', log: io.log };
+  if (values['train-only'] !== undefined) {
+    await runMainTraining(choice(values, 'train-only', ['features', 'pixels'] as const, 'features'), common);
+    return 0;
+  }
   const opts = suiteOptions(values, io);
-  await runMain({ folder: str(values, 'folder') ?? 'runs/main', set: sets, backend: str(values, 'backend') ?? 'auto', suite: opts, log: io.log });
+  await runMain({ ...common, jobs: opts.jobs, suite: opts });
   return 0;
 }
 
