@@ -7,7 +7,7 @@ import type { ClipLayout } from './clip-input';
 import { runExtract } from './extract';
 import { type ProbeDataset, runProbeCommand } from './probe-command';
 import type { ProbeKind } from './probe-runner';
-import { runSuite } from './suite';
+import { SUITE_DEFAULTS, runSuite } from './suite';
 import { runMain, runMainTraining } from './main-command';
 
 /** Top-level help of `vjepa-eval`. */
@@ -36,7 +36,7 @@ probe     --dataset moving-mnist [--task digit,direction] [--train-clips 400 --t
           | --train-index train.txt --test-index test.txt [--num-classes N]
           --out DIR [--probe attentive|linear|knn] [--seeds 3] [--epochs 20] [--probe-batch 64] [--lr 1e-3] [--cache DIR]
 suite     --run DIR | --checkpoint FILE (--config|--preset)   [--pixel-run DIR | --pixel-checkpoint FILE]
-          [--out DIR] [--train-clips 400] [--test-clips 200] [--seeds 3] [--epochs 20] [--probe-batch 16] [--lr 5e-3]
+          [--out DIR] [--train-clips 2000] [--test-clips 1000] [--seeds 3] [--epochs 20] [--probe-batch 64] [--lr 5e-3]
           [--probe attentive|linear|knn] [--cache DIR] [--jobs N]
 main      [--folder runs/main] [--set key=value ...] (passed to both trainings) [--jobs N] [suite options]
           [--train-only features|pixels] (one training, no suite: what --jobs 2 runs in its child process)
@@ -146,11 +146,11 @@ function suiteOptions(values: OptionValues, io: CliIo) {
     pixelCheckpoint: str(values, 'pixel-checkpoint'),
     out: str(values, 'out'),
     cacheDir: str(values, 'cache'),
-    trainClips: int(values, 'train-clips', 400, 1),
-    testClips: int(values, 'test-clips', 200, 1),
-    seeds: int(values, 'seeds', 3, 1),
-    epochs: int(values, 'epochs', 20, 1),
-    batchSize: int(values, 'probe-batch', 16, 1),
+    trainClips: int(values, 'train-clips', SUITE_DEFAULTS.trainClips, 1),
+    testClips: int(values, 'test-clips', SUITE_DEFAULTS.testClips, 1),
+    seeds: int(values, 'seeds', SUITE_DEFAULTS.seeds, 1),
+    epochs: int(values, 'epochs', SUITE_DEFAULTS.epochs, 1),
+    batchSize: int(values, 'probe-batch', SUITE_DEFAULTS.batchSize, 1),
     lr: lrOption(values),
     probe: probeKind(values),
     jobs: int(values, 'jobs', defaultJobs(), 1),
