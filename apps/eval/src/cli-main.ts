@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { setupBackend, parseBackendChoice, type BackendChoice } from '@vjepa/backends';
 import { ConfigError, VjepaError } from '@vjepa/errors';
@@ -7,7 +6,7 @@ import type { ClipLayout } from './clip-input';
 import { runExtract } from './extract';
 import { type ProbeDataset, runProbeCommand } from './probe-command';
 import type { ProbeKind } from './probe-runner';
-import { SUITE_DEFAULTS, runSuite } from './suite';
+import { SUITE_DEFAULTS, defaultJobs, runSuite } from './suite';
 import { runMain, runMainTraining } from './main-command';
 
 /** Top-level help of `vjepa-eval`. */
@@ -156,11 +155,6 @@ function suiteOptions(values: OptionValues, io: CliIo) {
     jobs: int(values, 'jobs', defaultJobs(), 1),
     log: io.log,
   };
-}
-
-/** Default of `--jobs`: tfjs's wasm backend runs one thread per process, so up to two of them. */
-function defaultJobs(): number {
-  return Math.min(2, availableParallelism());
 }
 
 async function suite(argv: string[], io: CliIo): Promise<number> {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '@vjepa/errors';
@@ -27,6 +28,17 @@ export const SUITE_TASKS = [
  * const { trainClips, testClips } = SUITE_DEFAULTS; // 2000, 1000
  */
 export const SUITE_DEFAULTS = { trainClips: 2000, testClips: 1000, seeds: 3, epochs: 20, batchSize: 64, lr: 5e-3 } as const;
+
+/**
+ * Default of `--jobs` and of the `--then-eval` hook: tfjs's wasm backend runs one thread per process,
+ * so up to two of them (the 2-core machines the defaults are sized for).
+ *
+ * @example
+ * await runSuite({ run: 'runs/tiny-cpu', jobs: defaultJobs() });
+ */
+export function defaultJobs(): number {
+  return Math.min(2, availableParallelism());
+}
 
 /**
  * Options of {@link runSuite}. Give the encoder as a run folder (`run`) or as `checkpoint` + `arch`.
@@ -241,11 +253,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
  * @example
  * await runEmbeddedEval({ runFolder: 'runs/tiny-cpu', encoderExport: 'runs/tiny-cpu/jepa-latest.pth.tar' });
  */
-export async function runEmbeddedEval(options: { runFolder: string; encoderExport?: string | null; log?: (line: string) => void }): Promise<SuiteResult> {
+export async function runEmbeddedEval(options: { runFolder: string; encoderExport?: string | null; log?: (line: string) => void; jobs?: number }): Promise<SuiteResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const sibling = `${options.runFolder.replace(/[\\/]+$/, '')}-pixels`;
   const pixelRun = existsSync(join(sibling, 'config.yaml')) ? sibling : undefined;
-  const result = await runSuite({ run: options.runFolder, checkpoint: options.encoderExport ?? undefined, pixelRun, log });
+  const result = await runSuite({ run: options.runFolder, checkpoint: options.encoderExport ?? undefined, pixelRun, log, jobs: options.jobs ?? defaultJobs() });
   log(result.table);
   return result;
 }
