@@ -45,6 +45,14 @@ describe('vjepa-train CLI end to end (wasm, tiny Moving MNIST)', () => {
     expect(existsSync(summary.encoderExport)).toBe(true);
     expect(existsSync(summary.checkpoint)).toBe(true);
     expect(readdirSync(join(folder, 'checkpoints')).length).toBeGreaterThan(0);
+
+    // a rerun of the completed run trains nothing and keeps the export byte for byte (its hash keys
+    // apps/eval's feature cache; a rewrite would also lose the final loss it records)
+    const exported = readFileSync(summary.encoderExport);
+    const again = await runCli(tinyRunArgs(folder, 4, 2));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already complete at step 4: kept /);
+    expect(readFileSync(summary.encoderExport).equals(exported)).toBe(true);
   });
 
   it('resumes after SIGKILL from the last checkpoint and finishes', async () => {

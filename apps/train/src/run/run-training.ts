@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend, type BackendSetup } from '@vjepa/backends';
 import type { MaskPair } from '@vjepa/masking';
@@ -161,7 +161,13 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
       const layout = renderMasksPng(firstMasks, grid, { samples: [0, 1].filter((b) => b < config.data.batch_size) });
       writeFileSync(paths.masks, layout);
     }
-    if (!interrupted) encoderExport = await session.exportEncoder(paths.encoderExport);
+    if (!interrupted) {
+      // A run that was already complete keeps its export byte for byte (a rewrite would lose the
+      // final loss it records and change the file's hash, which keys apps/eval's feature cache).
+      const unchanged = step === startStep && existsSync(paths.encoderExport);
+      encoderExport = unchanged ? paths.encoderExport : await session.exportEncoder(paths.encoderExport);
+      if (unchanged) log(`already complete at step ${step}: kept ${paths.encoderExport}`);
+    }
     const result: RunResult = {
       status: interrupted ? 'interrupted' : 'completed',
       backend,
