@@ -30,7 +30,7 @@ export { markdownTable, pct, writeReport } from './report';
 export type { ResultRow } from './report';
 export { readRunFolder } from './run-folder';
 export type { RunFolder } from './run-folder';
-export { SUITE_DEFAULTS, SUITE_TASKS, chanceBound, defaultJobs, runEmbeddedEval, runSuite } from './suite';
+export { SUITE_DEFAULTS, SUITE_TASKS, chanceBound, defaultJobs, marginNote, runEmbeddedEval, runSuite } from './suite';
 export type { SuiteOptions, SuiteResult } from './suite';
 export { poolBackend, probeCost, runProbePool } from './probe-pool';
 export type { ProbePoolOptions, ProbeUnit, WorkerBackend } from './probe-pool';

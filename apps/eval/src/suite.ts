@@ -225,10 +225,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const r = results.get(`${t.task}/random-init`)?.result;
     if (v && r) {
       const row = results.get(`${t.task}/vjepa`)!;
-      const diff = v.mean - r.mean;
-      // the bar of the probe issue: ahead of the random-init control by more than 3 seed std
-      const margin = diff / Math.max(v.std, r.std, 1e-9);
-      row.note = `${diff >= 0 ? '+' : ''}${(100 * diff).toFixed(1)} vs random-init (${margin.toFixed(1)} sd; ${margin > 3 ? 'beats it by > 3 sd' : 'not > 3 sd'})`;
+      row.note = marginNote(v, r);
     }
   }
   notes.push(
@@ -244,6 +241,24 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   });
   const table = markdownTable(rows);
   return { rows, table, files, seconds, temporalTaskIsTemporal: temporal };
+}
+
+/**
+ * The note of the V-JEPA row: its lead over the random-init control in points and in seed standard
+ * deviations (the larger of the two stds: the bar of the probe issue is "> 3"). When neither encoder
+ * varies across seeds there is no scale, and the note says so instead of dividing by zero.
+ *
+ * @example
+ * marginNote({ mean: 0.545, std: 0.013 }, { mean: 0.467, std: 0.007 }); // "+7.8 vs random-init (6.0 sd; beats it by > 3 sd)"
+ */
+export function marginNote(v: { mean: number; std: number }, r: { mean: number; std: number }): string {
+  const diff = v.mean - r.mean;
+  const sd = Math.max(v.std, r.std);
+  const signed = `${diff >= 0 ? '+' : ''}${(100 * diff).toFixed(1)} vs random-init`;
+  // every seed gave the same accuracy for both encoders (e.g. probes too short to move): no scale
+  if (sd < 1e-6) return `${signed} (no seed-to-seed variation: the sd margin is undefined; train the probes longer or use more seeds)`;
+  const margin = diff / sd;
+  return `${signed} (${margin.toFixed(1)} sd; ${margin > 3 ? 'beats it by > 3 sd' : 'not > 3 sd'})`;
 }
 
 /**
