@@ -28,7 +28,7 @@ describe('vjepa-eval probe', () => {
     const md = readFileSync(join(out, 'results.md'), 'utf8');
     expect(md).toMatch(/\| direction \| checkpoint\.pth\.tar\[target_encoder\] \| \d+\.\d ± \d+\.\d \| 12\.5 \| 2 \|/);
     const png = PNG.sync.read(readFileSync(join(out, 'confusion-direction-checkpoint.pth.tar_target_encoder_.png')));
-    expect(png.width).toBe(8 * 24 + 1);
+    expect([png.width, png.height]).toEqual([14 + 8 * 24 + 1, 18 + 8 * 24 + 1]); // 8 classes of 24 px, plus the class-index labels
     expect(io.out.filter((l) => l.startsWith('features:'))).toHaveLength(2);
     // second run: the features come from the cache (no "features:" lines) and the accuracies repeat
     const io2 = captureIo();
