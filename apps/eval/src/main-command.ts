@@ -1,6 +1,6 @@
 import { ConfigError } from '@vjepa/errors';
 import { type SuiteOptions, type SuiteResult, runSuite } from './suite';
-import { startTrainingChild } from './training-child';
+import { objectiveFolder, startTrainingChild } from './training-child';
 
 /**
  * The two functions of apps/train the main command needs (`@vjepa/app-train`'s `loadConfig` and
@@ -65,7 +65,7 @@ export async function runMain(options: MainOptions = {}): Promise<SuiteResult> {
   if (jobs >= 2) await trainBothAtOnce(options, log);
   else for (const objective of OBJECTIVES) await runMainTraining(objective, options);
   log('== evaluation suite');
-  const result = await runSuite({ jobs, ...options.suite, run: folder, pixelRun: `${folder}-pixels`, log });
+  const result = await runSuite({ jobs, ...options.suite, run: folder, pixelRun: objectiveFolder(folder, 'pixels'), log });
   log(`\n${result.table}`);
   log(`main: ${((Date.now() - started) / 1000).toFixed(1)} s in all (suite ${result.seconds.toFixed(1)} s); results in ${result.files.markdown}`);
   return result;
@@ -85,7 +85,7 @@ export async function runMainTraining(objective: 'features' | 'pixels', options:
   const log = options.log ?? ((line: string) => console.log(line));
   const train = options.train ?? (await findTrainApi());
   const folder = options.folder ?? 'runs/main';
-  const dir = objective === 'features' ? folder : `${folder}-pixels`;
+  const dir = objectiveFolder(folder, objective);
   log(`== training: meta.objective=${objective} -> ${dir}`);
   const config = train.loadConfig({ set: [...(options.set ?? []), `meta.backend=${options.backend ?? 'auto'}`, `meta.objective=${objective}`, `logging.folder=${dir}`] });
   const r = await train.runTraining(config as never, { log, signal: options.signal });
@@ -100,8 +100,8 @@ export async function runMainTraining(objective: 'features' | 'pixels', options:
  */
 async function trainBothAtOnce(options: MainOptions, log: (line: string) => void): Promise<void> {
   const folder = options.folder ?? 'runs/main';
-  log(`== training: meta.objective=pixels -> ${folder}-pixels in a child process (its lines start [pixels])`);
   const child = startTrainingChild({ objective: 'pixels', folder, set: options.set ?? [], backend: options.backend ?? 'auto', log });
+  log(`== training: meta.objective=pixels -> ${child.dir} in a child process (its lines start [pixels])`);
   const abort = new AbortController();
   const childDone = child.done.catch((e: unknown) => {
     abort.abort();

@@ -9,7 +9,7 @@ import { type EncoderSpec, type LoadedEncoder, loadEncoder } from './encoder-sou
 import { cachedFeatures } from './feature-cache';
 import { MOVING_MNIST_SEEDS } from './probe-command';
 import { type ProbeUnit, poolBackend, runProbePool } from './probe-pool';
-import { type ProbeKind, runProbe } from './probe-runner';
+import { type ProbeKind, type ProbeRunResult, runProbe } from './probe-runner';
 import { type ResultRow, markdownTable, pct, writeReport } from './report';
 import { readRunFolder } from './run-folder';
 
@@ -74,8 +74,8 @@ export interface SuiteOptions {
   /** Seed of the random-init control (default 0). */
   randomInitSeed?: number;
   /**
-   * Probe trainings at once (default 1: in this process, one after the other). With 2 or more, the
-   * features of every encoder are computed first, then the (encoder, task) probes train on a pool
+   * Probe trainings at once (default 1: in this process, one after the other). The features of
+   * every encoder are computed first; with 2 or more the (encoder, task) probes then train on a pool
    * of worker threads, one core each; the results are the same, bit for bit.
    */
   jobs?: number;
@@ -141,6 +141,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const trainClips = options.trainClips ?? SUITE_DEFAULTS.trainClips;
   const testClips = options.testClips ?? SUITE_DEFAULTS.testClips;
   const kind = options.probe ?? 'attentive';
+  const settings = {
+    seeds: options.seeds ?? SUITE_DEFAULTS.seeds,
+    epochs: options.epochs ?? SUITE_DEFAULTS.epochs,
+    batchSize: options.batchSize ?? SUITE_DEFAULTS.batchSize,
+    lr: options.lr ?? SUITE_DEFAULTS.lr,
+  };
 
   const encoders: EncoderEntry[] = [];
   const trained: EncoderSpec | undefined = checkpoint ? { checkpoint, key: options.key } : undefined;
@@ -160,8 +166,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const jobs = options.jobs ?? 1;
   const backend = jobs >= 2 ? poolBackend() : undefined;
   if (jobs >= 2 && backend === undefined) log(`suite: --jobs ${jobs} ignored on the ${tf.getBackend()} backend (probe workers run wasm or cpu); probes train in this process`);
-  /** Probe trainings left for the worker pool, with the row each fills. */
-  const pooled: { unit: ProbeUnit; task: (typeof SUITE_TASKS)[number]; encoder: string }[] = [];
+  /** Every probe training, with the row it fills; run after all features are computed. */
+  const probes: { unit: ProbeUnit; task: (typeof SUITE_TASKS)[number]; encoder: string }[] = [];
   let loaded: LoadedEncoder | undefined;
   let loadedFor: EncoderSpec | undefined;
   for (const enc of encoders) {
@@ -183,31 +189,29 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const trainF = await cachedFeatures(loaded!, train, variant);
     const testF = await cachedFeatures(loaded!, test, variant);
     for (const t of SUITE_TASKS) {
-      const probeOptions = {
-        kind,
-        numClasses: t.classes,
-        numHeads: a.vit.numHeads,
-        seeds: options.seeds ?? SUITE_DEFAULTS.seeds,
-        epochs: options.epochs ?? SUITE_DEFAULTS.epochs,
-        batchSize: options.batchSize ?? SUITE_DEFAULTS.batchSize,
-        lr: options.lr ?? SUITE_DEFAULTS.lr,
+      const unit = {
+        name: `${t.task}/${enc.name}`,
+        train: trainF,
+        trainLabels: train.labels[t.label],
+        test: testF,
+        testLabels: test.labels[t.label],
+        options: { kind, numClasses: t.classes, numHeads: a.vit.numHeads, ...settings },
       };
-      if (backend !== undefined) {
-        const unit = { name: `${t.task}/${enc.name}`, train: trainF, trainLabels: train.labels[t.label], test: testF, testLabels: test.labels[t.label], options: probeOptions };
-        pooled.push({ unit, task: t, encoder: enc.name });
-        continue;
-      }
-      log(`  ${t.task} (${t.kind}, ${t.classes} classes)`);
-      const result = await runProbe(trainF, train.labels[t.label], testF, test.labels[t.label], { ...probeOptions, log });
-      results.set(`${t.task}/${enc.name}`, { task: t.task, encoder: enc.name, result, chance: 1 / t.classes });
+      probes.push({ unit, task: t, encoder: enc.name });
     }
   }
   loaded?.encoder.dispose();
-  if (backend !== undefined && pooled.length > 0) {
-    log(`suite: ${pooled.length} probe trainings on ${Math.min(jobs, pooled.length)} worker threads (${backend.name})`);
-    const done = await runProbePool(pooled.map((p) => p.unit), { jobs, backend, log });
-    pooled.forEach(({ task: t, encoder }, i) => results.set(`${t.task}/${encoder}`, { task: t.task, encoder, result: done[i], chance: 1 / t.classes }));
+  let done: ProbeRunResult[] = [];
+  if (backend !== undefined && probes.length > 0) {
+    log(`suite: ${probes.length} probe trainings on ${Math.min(jobs, probes.length)} worker threads (${backend.name})`);
+    done = await runProbePool(probes.map((p) => p.unit), { jobs, backend, log });
+  } else {
+    for (const { unit, task: t } of probes) {
+      log(`  ${unit.name} (${t.kind}, ${t.classes} classes)`);
+      done.push(await runProbe(unit.train, unit.trainLabels, unit.test, unit.testLabels, { ...unit.options, log }));
+    }
   }
+  probes.forEach(({ task: t, encoder }, i) => results.set(`${t.task}/${encoder}`, { task: t.task, encoder, result: done[i], chance: 1 / t.classes }));
   for (const t of SUITE_TASKS) for (const e of encoders) rows.push(results.get(`${t.task}/${e.name}`)!);
 
   const notes: string[] = [];
@@ -230,14 +234,14 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   }
   notes.push(
     `Held-out Moving MNIST from the MNIST test digits (pretraining uses the train digits): probe-train clips from the even-numbered test images (${trainClips}), probe-test clips from the odd-numbered ones (${testClips}), so no digit image is shared.`,
-    `Probe: ${kind}, ${options.seeds ?? SUITE_DEFAULTS.seeds} seeds, ${options.epochs ?? SUITE_DEFAULTS.epochs} epochs, batch ${options.batchSize ?? SUITE_DEFAULTS.batchSize}, lr ${options.lr ?? SUITE_DEFAULTS.lr}; accuracy mean ± std (sample std over seeds).`,
+    `Probe: ${kind}, ${settings.seeds} seeds, ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.lr}; accuracy mean ± std (sample std over seeds).`,
     `Encoders: ${encoders.map((e) => `${e.name} = ${e.what}${e.spec?.checkpoint ? ` (${e.spec.checkpoint})` : ''}`).join('; ')}.`,
   );
   const seconds = (Date.now() - started) / 1000;
   notes.push(`Wall time: ${seconds.toFixed(1)} s.`);
   const files = writeReport(out, 'V-JEPA embedded evaluation (frozen probes on held-out Moving MNIST)', rows, {
     notes,
-    json: { probe: kind, seeds: options.seeds ?? SUITE_DEFAULTS.seeds, epochs: options.epochs ?? SUITE_DEFAULTS.epochs, batchSize: options.batchSize ?? SUITE_DEFAULTS.batchSize, lr: options.lr ?? SUITE_DEFAULTS.lr, trainClips, testClips, seconds, temporalTaskIsTemporal: temporal, architecture: arch.vit, encoders: encoders.map(({ name, what, spec, missing }) => ({ name, what, checkpoint: spec?.checkpoint ?? null, missing: missing ?? null })) },
+    json: { probe: kind, ...settings, trainClips, testClips, seconds, temporalTaskIsTemporal: temporal, architecture: arch.vit, encoders: encoders.map(({ name, what, spec, missing }) => ({ name, what, checkpoint: spec?.checkpoint ?? null, missing: missing ?? null })) },
   });
   const table = markdownTable(rows);
   return { rows, table, files, seconds, temporalTaskIsTemporal: temporal };

@@ -3,6 +3,17 @@ import { createInterface } from 'node:readline';
 import { BackendError, ConfigError } from '@vjepa/errors';
 import { childExecArgv, siblingEntry } from './sibling-entry';
 
+/**
+ * The run folder of one of the main command's trainings: `folder` for V-JEPA (`features`),
+ * `<folder>-pixels` for the pixel control (where `runEmbeddedEval` also looks for it).
+ *
+ * @example
+ * objectiveFolder('runs/main', 'pixels'); // "runs/main-pixels"
+ */
+export function objectiveFolder(folder: string, objective: 'features' | 'pixels'): string {
+  return objective === 'pixels' ? `${folder}-pixels` : folder;
+}
+
 /** Lines of the child's stderr kept for the error message. */
 const STDERR_TAIL = 12;
 
@@ -55,7 +66,7 @@ export interface TrainingChild {
 export function startTrainingChild(options: TrainingChildOptions): TrainingChild {
   const prefix = `[${options.objective}] `;
   const log = options.log ?? (() => {});
-  const dir = options.objective === 'pixels' ? `${options.folder}-pixels` : options.folder;
+  const dir = objectiveFolder(options.folder, options.objective);
   const entry = siblingEntry('cli');
   const args = [...childExecArgv(entry), entry.path, 'main', '--train-only', options.objective, '--folder', options.folder, ...options.set.flatMap((s) => ['--set', s]), '--backend', options.backend];
   const started = Date.now();
