@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './cli-main';
 import { FIXTURES, captureIo, tempDir, writeArchConfig } from './test/fixtures';
 
-const VIDEOS = fileURLToPath(new URL('../../../../shared/fixtures/videos/', import.meta.url));
+const VIDEOS = fileURLToPath(new URL('../../../fixtures/videos/', import.meta.url));
 
 describe('vjepa-eval extract on real video files', () => {
   it('decodes a folder of real clips (h264 mp4, mpeg4 avi) and writes one feature file per video', async () => {

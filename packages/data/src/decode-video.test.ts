@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeVideo } from './decode-video';
 import { resolveFfmpegPath } from './ffmpeg-path';
 
-const videos = fileURLToPath(new URL('../../../../shared/fixtures/videos/', import.meta.url));
+const videos = fileURLToPath(new URL('../../../fixtures/videos/', import.meta.url));
 const lego = join(videos, 'lego-technic.mp4');
 const mars = join(videos, 'mars-retrograde.avi');
 const tmp = mkdtempSync(join(tmpdir(), 'vjepa-data-decode-'));

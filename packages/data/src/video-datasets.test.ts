@@ -9,7 +9,7 @@ import { createDataRng } from './rng';
 import { VideoFolderDataset } from './video-folder-dataset';
 import { VideoIndexDataset, parseVideoIndex } from './video-index-dataset';
 
-const videos = fileURLToPath(new URL('../../../../shared/fixtures/videos/', import.meta.url));
+const videos = fileURLToPath(new URL('../../../fixtures/videos/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'vjepa-data-ds-'));
 const decode = { size: [24, 32] as [number, number] };
 const ctx = (seed: number) => ({ rng: createDataRng(seed), epoch: 0 });

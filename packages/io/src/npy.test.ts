@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from './npy';
 import { type DType, type TypedData, tensorData } from './tensor-data';
 
-const FIXTURES = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
+const FIXTURES = new URL('../../../fixtures/official-parity/', import.meta.url);
 const fixture = async (name: string): Promise<Uint8Array> => new Uint8Array(await readFile(new URL(name, FIXTURES)));
 
 /** Builds an .npy file with an arbitrary header dict, for testing what real NumPy may write. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { type StateDict, tensorData } from './tensor-data';
 
-const FIXTURES = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
+const FIXTURES = new URL('../../../fixtures/official-parity/', import.meta.url);
 const fixture = async (name: string): Promise<Uint8Array> => new Uint8Array(await readFile(new URL(name, FIXTURES)));
 
 /** A safetensors file with a hand-written header (may lie) and `dataLen` zero bytes. */

@@ -11,7 +11,7 @@ import { readTorchCheckpoint } from './torch-reader';
 import { readZip } from './zip-reader';
 import { writeZip } from './zip-writer';
 
-const FIXTURES = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
+const FIXTURES = new URL('../../../fixtures/official-parity/', import.meta.url);
 const fixture = async (name: string): Promise<Uint8Array> => new Uint8Array(await readFile(new URL(name, FIXTURES)));
 const bytesOf = (t: TensorData): Uint8Array => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 

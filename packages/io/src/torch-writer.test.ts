@@ -6,7 +6,7 @@ import { readTorchCheckpoint } from './torch-reader';
 import { writeTorchCheckpoint } from './torch-writer';
 import { readZip } from './zip-reader';
 
-const FIXTURES = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
+const FIXTURES = new URL('../../../fixtures/official-parity/', import.meta.url);
 
 /** mulberry32: a seeded generator for test data. */
 function rng(seed: number): () => number {

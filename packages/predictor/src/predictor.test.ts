@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { predictorConfigFor } from './config';
 import { VJEPAPredictor } from './predictor';
 
-const dir = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
+const dir = new URL('../../../fixtures/official-parity/', import.meta.url);
 const bytes = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
 const npy = (f: string) => readNpy(bytes(f), { file: f });
 const arch = JSON.parse(readFileSync(new URL('arch.json', dir), 'utf8'));

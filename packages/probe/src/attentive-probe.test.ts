@@ -7,7 +7,7 @@ import { CheckpointError, ConfigError, ShapeError } from '@vjepa/errors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AttentiveProbe } from './attentive-probe';
 
-const FIXTURES = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
+const FIXTURES = new URL('../../../fixtures/official-parity/', import.meta.url);
 const bytes = async (name: string) => new Uint8Array(await readFile(new URL(name, FIXTURES)));
 
 async function parityInputs() {

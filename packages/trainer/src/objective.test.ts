@@ -9,7 +9,7 @@ import { computeJepaLoss, computeObjective, featureTargets } from './objective';
 import { gatherTokens } from '@vjepa/vit';
 import { layerNormNoParams } from './tokens';
 
-const FIXTURE = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
+const FIXTURE = new URL('../../../fixtures/official-parity/', import.meta.url);
 const bytes = async (name: string) => new Uint8Array(await readFile(new URL(name, FIXTURE)));
 
 beforeAll(async () => {

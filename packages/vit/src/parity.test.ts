@@ -1,4 +1,4 @@
-// Golden test against the fixture made with the official code (see shared/fixtures/official-parity).
+// Golden test against the fixture made with the official code (see fixtures/official-parity).
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '@vjepa/errors';
@@ -8,7 +8,7 @@ import { channelsFirstToLast } from './layout';
 import { VisionTransformer } from './vision-transformer';
 import { maxAbsDiff, useCpu } from './test-utils';
 
-const dir = new URL('../../../../shared/fixtures/official-parity/', import.meta.url);
+const dir = new URL('../../../fixtures/official-parity/', import.meta.url);
 const bytes = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
 const npy = (f: string) => readNpy(bytes(f), { file: f });
 const arch = JSON.parse(readFileSync(new URL('arch.json', dir), 'utf8'));

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../cli-main';
 
-/** The official-parity fixture folder, resolved from this file (CI clones with `shared/` beside the repo). */
-export const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/official-parity/', import.meta.url));
+/** The official-parity fixture folder, resolved from this file (the fixtures live in the repository). */
+export const FIXTURES = fileURLToPath(new URL('../../../../fixtures/official-parity/', import.meta.url));
 
 /** A fresh temporary folder. */
 export function tempDir(): string {

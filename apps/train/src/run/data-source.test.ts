@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config';
 import { createBatchSource } from './data-source';
 
-const videos = fileURLToPath(new URL('../../../../../shared/fixtures/videos/', import.meta.url));
+const videos = fileURLToPath(new URL('../../../../fixtures/videos/', import.meta.url));
 const lego = join(videos, 'lego-technic.mp4');
 
 function videoConfig(type: 'video_index' | 'video_folder', dataset: string) {
