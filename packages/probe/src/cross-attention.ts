@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { scaledDotProductAttention } from '@vjepa/vit';
 
 // Multi-head attention of M queries over N keys/values. @vjepa/vit's Attention is self-attention
 // with a fused qkv; the probe's cross-attention has separate q and kv projections.
@@ -18,9 +19,7 @@ export function multiHeadAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3
     const qh = split(q, m);
     const kh = split(k, n);
     const vh = split(v, n);
-    const scores = tf.mul(tf.matMul(qh, kh, false, true), 1 / Math.sqrt(hd)); // [B, H, M, N]
-    const attn = tf.softmax(scores, -1);
-    const out = tf.matMul(attn, vh); // [B, H, M, hd]
+    const out = scaledDotProductAttention(qh, kh, vh, 1 / Math.sqrt(hd)); // [B, H, M, hd]
     return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [b, m, d]) as tf.Tensor3D; // [B, M, D]
   });
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '@vjepa/errors';
+import { scaledDotProductAttention } from './attention-core';
 import { linear } from './linear';
 import type { ParamStore } from './param-store';
 
@@ -47,9 +48,7 @@ export class Attention {
       const qkv5 = tf.reshape(linear(x, this.qkvw, this.qkvb), [b, n, 3, h, hd]); // [B, N, 3, H, hd]
       const qkv = tf.transpose(qkv5, [2, 0, 3, 1, 4]); // [3, B, H, N, hd]
       const [q, k, v] = tf.unstack(qkv, 0); // each [B, H, N, hd]
-      const logits = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)); // [B, H, N, N]
-      const attn = tf.softmax(logits, -1);
-      const heads = tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]); // [B, N, H, hd]
+      const heads = tf.transpose(scaledDotProductAttention(q, k, v, 1 / Math.sqrt(hd)), [0, 2, 1, 3]); // [B, N, H, hd]
       const out = tf.reshape(heads, [b, n, d]); // [B, N, D]
       return linear(out, this.projw, this.projb);
     });
