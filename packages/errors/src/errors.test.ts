@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, NonFiniteLossError, VjepaError, formatMessage } from './index';
+import { ConfigError, DegenerateStepError, NonFiniteLossError, VjepaError, formatMessage } from './index';
 
 describe('errors', () => {
   it('formats what, expected, received and hint', () => {
@@ -21,5 +21,12 @@ describe('errors', () => {
     expect(e.step).toBe(12);
     expect(e.message).toContain('step 12');
     expect(formatMessage('a')).toBe('a');
+  });
+  it('names the step and what was zero for a degenerate step', () => {
+    const e = new DegenerateStepError(3, 'loss 0', { loss: 0 });
+    expect(e.step).toBe(3);
+    expect(e.message).toContain('step 3 computed nothing usable (loss 0)');
+    expect(e.message).toContain('received {"loss":0}');
+    expect(VjepaError.isInstance(e)).toBe(true);
   });
 });

@@ -64,3 +64,21 @@ export class NonFiniteLossError extends VjepaError {
     this.state = state;
   }
 }
+
+/**
+ * A training step that computed nothing usable: its loss or a gradient norm is exactly zero. A
+ * backend that fails without throwing (a GPU kernel rejected by the driver, say) leaves zeros behind,
+ * and a run that logs them as numbers would report success. Carries the step and what was measured.
+ *
+ * @example
+ * throw new DegenerateStepError(step, 'loss 0, gradient norms 0 and 0', { lr });
+ */
+export class DegenerateStepError extends VjepaError {
+  readonly step: number;
+  readonly state: Readonly<Record<string, unknown>>;
+  constructor(step: number, what: string, state: Record<string, unknown>, hint = 'the backend probably failed silently: rerun with --backend wasm (or cpu) to check, and report the backend line printed at start') {
+    super(`step ${step} computed nothing usable (${what})`, { expected: 'a non-zero loss and non-zero gradient norms', received: JSON.stringify(state), hint });
+    this.step = step;
+    this.state = state;
+  }
+}

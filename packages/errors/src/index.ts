@@ -5,6 +5,7 @@ export {
   CheckpointError,
   ConfigError,
   DataError,
+  DegenerateStepError,
   MaskError,
   NonFiniteLossError,
   ShapeError,

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { ConfigError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
+import { ConfigError, DegenerateStepError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
 import { fullContext } from '@vjepa/masking';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -158,6 +158,46 @@ describe('Trainer.step', () => {
     encoder.dispose();
     predictor.dispose();
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('Trainer.step on a backend that fails silently', () => {
+  it('throws DegenerateStepError when a kernel returns zeros, before the weights change', async () => {
+    // The failure WebGPU showed: a rejected kernel leaves zeros, so loss and gradients are exactly 0.
+    const { encoder, predictor } = tinyModels(12);
+    const trainer = createTrainer({ encoder, predictor, masking: tinyMasking(), config: { optimization: SMALL } });
+    const clips = tinyClips(2, 7);
+    await trainer.step(clips); // a good step first
+    const stock = tf.getKernel('BatchMatMul', 'cpu')!;
+    tf.unregisterKernel('BatchMatMul', 'cpu');
+    tf.registerKernel({
+      ...stock,
+      kernelFunc: (args) => {
+        const out = stock.kernelFunc(args) as tf.TensorInfo; // the shape is right, the values are not
+        const data = (args.backend as unknown as { data: { get(id: object): { values: Float32Array } } }).data;
+        data.get(out.dataId).values.fill(0);
+        return out;
+      },
+    });
+    const weightBefore = new Float32Array(await values(encoder.variables().get('blocks.0.attn.qkv.weight')!));
+    let error: unknown;
+    try {
+      error = await trainer.step(clips).catch((e: unknown) => e);
+    } finally {
+      tf.unregisterKernel('BatchMatMul', 'cpu');
+      tf.registerKernel(stock);
+    }
+    expect(error).toBeInstanceOf(DegenerateStepError);
+    expect((error as DegenerateStepError).step).toBe(1);
+    expect((error as Error).message).toMatch(/step 1 computed nothing usable \(.*gradient norm 0/);
+    expect(trainer.iteration).toBe(1);
+    expect(await values(encoder.variables().get('blocks.0.attn.qkv.weight')!)).toEqual(weightBefore);
+    await trainer.step(clips); // the backend is healthy again: training goes on
+    expect(trainer.iteration).toBe(2);
+    clips.dispose();
+    trainer.dispose();
+    encoder.dispose();
+    predictor.dispose();
   });
 });
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, ConfigError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
+import { BackendError, ConfigError, DegenerateStepError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
 import { type MaskingStrategy, type Rng, assertValidMaskPairs, createRng, deriveSeed, restoreRng } from '@vjepa/masking';
 import {
   AdamW,
@@ -155,8 +155,9 @@ export class Trainer {
    * iteration; targets (EMA encoder on the full clip, parameter-free layer norm, gathered per type;
    * or normalised pixels); context encoder and predictor per mask type; loss; gradients for encoder
    * and predictor only; per-module clipping after warmup; AdamW with the scheduled LR and WD; EMA
-   * with the scheduled momentum. Throws NonFiniteLossError (after a crash checkpoint when
-   * `checkpoint.dir` is set) before touching the weights if the loss is not finite.
+   * with the scheduled momentum. Throws NonFiniteLossError (loss or a gradient norm not finite) or
+   * DegenerateStepError (loss or a gradient norm exactly 0: nothing was computed) before touching
+   * the weights, after a crash checkpoint when `checkpoint.dir` is set.
    *
    * @example
    * const metrics = await trainer.step(clips);
@@ -225,27 +226,31 @@ export class Trainer {
       const loss = v[0];
       const lossPerType = v.slice(1, 1 + k);
       const [reg, spread, encVar, encCov, encNorm, predNorm] = v.slice(1 + k);
-      // Non-finite gradients would poison the weights just as surely as a non-finite loss.
-      if (!Number.isFinite(loss) || !Number.isFinite(encNorm) || !Number.isFinite(predNorm)) {
+      // Non-finite gradients would poison the weights just as surely as a non-finite loss, and an
+      // exactly-zero loss or gradient norm means nothing was computed (a backend that failed without
+      // throwing leaves zeros): both stop the run before the weights change.
+      const zero = [loss === 0 && 'loss 0', encNorm === 0 && 'encoder gradient norm 0', predNorm === 0 && 'predictor gradient norm 0'].filter(Boolean);
+      if (!Number.isFinite(loss) || !Number.isFinite(encNorm) || !Number.isFinite(predNorm) || zero.length > 0) {
         let crashPath: string | null = null;
         const dir = c.checkpoint.dir;
         if (dir !== null) {
           this.rng = restoreRng(rngBefore); // the crash checkpoint is the state before this step
           crashPath = await saveCheckpoint(this, dir, { name: `crash-${checkpointName(i)}`, updateLatest: false });
         }
-        throw new NonFiniteLossError(
-          i,
-          {
-            loss: shown(loss),
-            lr,
-            wd,
-            momentum,
-            gradNorm: { encoder: shown(encNorm), predictor: shown(predNorm) },
-            lossPerType: lossPerType.map(shown),
-            crashCheckpoint: crashPath,
-          },
-          crashPath ? `a crash checkpoint of the weights before this step is in ${crashPath}; lower the learning rate or check the data` : undefined,
-        );
+        const state = {
+          loss: shown(loss),
+          lr,
+          wd,
+          momentum,
+          gradNorm: { encoder: shown(encNorm), predictor: shown(predNorm) },
+          lossPerType: lossPerType.map(shown),
+          crashCheckpoint: crashPath,
+        };
+        const where = crashPath ? `a crash checkpoint of the weights before this step is in ${crashPath}; ` : '';
+        if (zero.length > 0 && Number.isFinite(loss) && Number.isFinite(encNorm) && Number.isFinite(predNorm)) {
+          throw new DegenerateStepError(i, zero.join(', '), state, `${where}the backend probably failed without throwing: rerun with --backend wasm (or cpu) to check`);
+        }
+        throw new NonFiniteLossError(i, state, crashPath ? `${where}lower the learning rate or check the data` : undefined);
       }
 
       this.optimizer.setLearningRate(lr);
