@@ -43,6 +43,6 @@ export type { MovingMnistOptions, MovingMnistTrajectory } from './moving-mnist';
 export { createLoader } from './loader';
 export type { Batch, Loader, LoaderOptions } from './loader';
 
-// Seeded randomness (`@vjepa/masking`'s generator under data names; any `{ next(): number }` works where a RandomSource is taken)
+// Seeded randomness (`@vjepa/rng`'s generator under data names; any `{ next(): number }` works where a RandomSource is taken)
 export { createDataRng, mixSeed } from './rng';
 export type { DataRng, DataRngState, RandomSource } from './rng';

@@ -1,4 +1,6 @@
 const MARKER = Symbol.for('vjepa.error');
+/** The class names of an error, from its own class up to VjepaError (what subclass `isInstance` checks). */
+const KINDS = Symbol.for('vjepa.error.kinds');
 
 /** Parts of an actionable message: what failed, what was expected, what was received, a hint. */
 export interface ErrorDetails {
@@ -13,14 +15,17 @@ export interface ErrorDetails {
 }
 
 /**
- * Base class of every error vjepa-ts throws. `VjepaError.isInstance(e)` works across duplicated
- * installs (it checks a global symbol marker, not the prototype chain).
+ * Base class of every error vjepa-ts throws. `VjepaError.isInstance(e)` and each subclass's
+ * `isInstance` (`ConfigError.isInstance(e)`) work across duplicated installs: they check a global
+ * symbol marker and the class names recorded on the error, not the prototype chain.
  *
  * @example
  * try { strategy.sample(opts); } catch (e) { if (VjepaError.isInstance(e)) console.error(e.message); }
+ * try { loadConfig(); } catch (e) { process.exitCode = ConfigError.isInstance(e) ? 2 : 1; }
  */
 export class VjepaError extends Error {
   readonly [MARKER] = true;
+  readonly [KINDS]: readonly string[];
   readonly expected?: string;
   readonly received?: string;
   readonly hint?: string;
@@ -31,11 +36,25 @@ export class VjepaError extends Error {
     this.expected = details.expected;
     this.received = details.received;
     this.hint = details.hint;
+    const kinds: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) kinds.push((c as { name: string }).name);
+    this[KINDS] = kinds;
   }
 
-  /** True for any vjepa-ts error, even one thrown by another copy of this package. */
-  static isInstance(error: unknown): error is VjepaError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
+  /**
+   * True when `error` is an instance of this class, even one thrown by another copy of this
+   * package: `VjepaError.isInstance(e)` for any vjepa-ts error, `CheckpointError.isInstance(e)` only
+   * for a CheckpointError (or a subclass of it).
+   *
+   * @example
+   * ConfigError.isInstance(new ConfigError('x')); // true
+   * ConfigError.isInstance(new DataError('x'));   // false
+   */
+  static isInstance<T extends abstract new (...args: never[]) => VjepaError>(this: T, error: unknown): error is InstanceType<T> {
+    if (typeof error !== 'object' || error === null || (error as Record<symbol, unknown>)[MARKER] !== true) return false;
+    if (this.name === 'VjepaError') return true;
+    const kinds = (error as Record<symbol, unknown>)[KINDS];
+    return Array.isArray(kinds) && kinds.includes(this.name);
   }
 }
 

@@ -32,6 +32,7 @@ export type { WriteZipOptions, ZipInput } from './zip-writer';
 export { PyCallable, newDict, unpickle } from './pickle-reader';
 export type { UnpickleOptions } from './pickle-reader';
 export { crc32 } from './crc32';
+export { encodePng } from './png';
 export { readTorchCheckpointFile } from './torch-file';
 export { readTorchFromSource } from './torch-reader';
 export type { ByteSource } from './zip-reader';
