@@ -60,17 +60,6 @@ export interface LossConfig {
 }
 
 /**
- * Checkpoint section.
- *
- * @example
- * const c: CheckpointConfig = { dir: 'runs/tiny' };
- */
-export interface CheckpointConfig {
-  /** Where crash checkpoints are written when the loss goes non-finite; null: none. Default null. */
-  readonly dir: string | null;
-}
-
-/**
  * The resolved, validated and frozen trainer configuration.
  *
  * @example
@@ -79,7 +68,6 @@ export interface CheckpointConfig {
 export interface TrainerConfig {
   readonly optimization: OptimizationConfig;
   readonly loss: LossConfig;
-  readonly checkpoint: CheckpointConfig;
 }
 
 /**
@@ -91,7 +79,6 @@ export interface TrainerConfig {
 export interface TrainerConfigInput {
   readonly optimization?: Partial<OptimizationConfig>;
   readonly loss?: Partial<LossConfig>;
-  readonly checkpoint?: Partial<CheckpointConfig>;
 }
 
 /**
@@ -118,7 +105,6 @@ export const DEFAULT_TRAINER_CONFIG: TrainerConfig = deepFreeze({
     eps: 1e-8,
   },
   loss: { objective: 'features', lossExp: 1, regCoeff: 0, encVarCoeff: 0, encCovCoeff: 0, targetLayerNormEps: 1e-5 },
-  checkpoint: { dir: null },
 });
 
 function deepFreeze<T>(value: T): T {
@@ -182,7 +168,7 @@ export function resolveTrainerConfig(input: TrainerConfigInput = {}): TrainerCon
   }
   for (const key of Object.keys(input)) {
     if (!(key in DEFAULT_TRAINER_CONFIG)) {
-      throw new ConfigError(key, { expected: 'one of optimization, loss, checkpoint', received: 'an unknown section' });
+      throw new ConfigError(key, { expected: 'one of optimization, loss', received: 'an unknown section' });
     }
   }
   const o = section('optimization', input.optimization, DEFAULT_TRAINER_CONFIG.optimization);
@@ -214,13 +200,8 @@ export function resolveTrainerConfig(input: TrainerConfigInput = {}): TrainerCon
   num('loss.encCovCoeff', l.encCovCoeff, { min: 0 });
   num('loss.targetLayerNormEps', l.targetLayerNormEps, { min: 0, minOpen: true });
 
-  const c = section('checkpoint', input.checkpoint, DEFAULT_TRAINER_CONFIG.checkpoint);
-  if (c.dir !== null && (typeof c.dir !== 'string' || c.dir.length === 0)) {
-    throw new ConfigError('checkpoint.dir', { expected: 'a non-empty path or null', received: JSON.stringify(c.dir) });
-  }
   return deepFreeze({
     optimization: { ...o, ema: [o.ema[0], o.ema[1]] as const, betas: [o.betas[0], o.betas[1]] as const },
     loss: l,
-    checkpoint: c,
   });
 }

@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend, type BackendSetup } from '@vjepa/backends';
+import { DegenerateStepError, NonFiniteLossError } from '@vjepa/errors';
 import type { MaskPair } from '@vjepa/masking';
 import { renderMasksPng } from '@vjepa/masking/render';
 import { encoderSize } from '../config/consistency';
@@ -11,6 +12,7 @@ import { gridOf, strategyForConfig } from '../masking/load-strategy';
 import type { SkippedItem } from './batch-source';
 import { createBatchSource } from './data-source';
 import { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic, type RunPaths } from './run-folder';
+import type { TrainerSession } from './session-types';
 import { createTrainerSession } from './trainer-session';
 
 /**
@@ -117,7 +119,12 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
       const batch = await data.batch(step);
       firstMasks ??= session.peekMasks(config.data.batch_size);
       const tStep = performance.now();
-      const m = await session.step(batch);
+      let m;
+      try {
+        m = await session.step(batch);
+      } catch (error) {
+        throw await stopAtLastGood(error, session, lastSaved ?? (await session.latest()), log);
+      }
       const now = performance.now();
       step += 1;
       clips += config.data.batch_size;
@@ -189,6 +196,26 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
   } finally {
     session.dispose();
   }
+}
+
+/**
+ * A step that computed garbage (NonFiniteLossError, DegenerateStepError) left the weights untouched:
+ * save that state as a crash checkpoint beside the regular ones (not named by `latest`, so a rerun
+ * resumes from the last good checkpoint), and return the error to stop with, the same kind, saying
+ * where the run stopped and how to go on. Any other error is returned as it is.
+ */
+async function stopAtLastGood(error: unknown, session: TrainerSession, lastGood: { step: number; path: string } | null, log: (line: string) => void): Promise<unknown> {
+  const nonFinite = NonFiniteLossError.isInstance(error);
+  if (!nonFinite && !DegenerateStepError.isInstance(error)) return error;
+  const failed = error as NonFiniteLossError | DegenerateStepError;
+  const crash = await session.saveCrash();
+  const where = lastGood ? `the last good checkpoint is ${lastGood.path} (step ${lastGood.step}); rerunning resumes there` : 'no checkpoint was saved before it; rerunning starts from step 0';
+  const hint = `stopped at the last good checkpoint: ${where}. The state before the failed step is in ${crash}. ${nonFinite ? 'Lower the learning rate or check the data.' : 'The backend probably failed without throwing: rerun with --backend wasm (or cpu) to check.'}`;
+  log(`step ${failed.step} failed: ${failed.message.split(': ')[0]}; ${where}`);
+  const state = { ...failed.state, crashCheckpoint: crash, lastGoodCheckpoint: lastGood?.path ?? null };
+  if (nonFinite) return new NonFiniteLossError(failed.step, state, hint);
+  const head = failed.message.slice(0, failed.message.indexOf(': expected'));
+  return new DegenerateStepError(failed.step, /\((.*)\)$/.exec(head)?.[1] ?? 'see above', state, hint);
 }
 
 /** The loss and LR curves of every logged step (earlier processes of a resumed run included). */

@@ -42,6 +42,8 @@ export interface TrainerSession {
   step(batch: ClipBatch): Promise<StepMetrics>;
   /** Saves a checkpoint of everything needed to resume (atomic); returns its path. */
   save(): Promise<string>;
+  /** Saves the state before a failed step as `crash-step-XXXXXXXX` (not named by `latest`); returns its path. */
+  saveCrash(): Promise<string>;
   /** The newest complete checkpoint in the run folder, or null. */
   latest(): Promise<{ path: string; step: number } | null>;
   /** Loads a checkpoint (models, optimiser, RNG, step); returns the step it resumes at. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LATEST_POINTER, exportOfficial, loadCheckpoint, readCheckpointManifest, saveCheckpoint, type Trainer } from '@vjepa/trainer';
+import { LATEST_POINTER, checkpointName, exportOfficial, loadCheckpoint, readCheckpointManifest, saveCheckpoint, type Trainer } from '@vjepa/trainer';
 import type { RunPaths } from './run-folder';
 
 /**
@@ -18,18 +18,19 @@ export function trainerCheckpoints(trainer: Trainer, paths: RunPaths, batchSize:
     noteLoss(loss: number) {
       lastLoss = loss;
     },
-    save: () => saveCheckpoint(trainer, paths.checkpoints),
+    save: async () => saveCheckpoint(await trainer.snapshot(), paths.checkpoints),
+    /** Saves the state before a failed step as `crash-step-XXXXXXXX` (not named by `latest`). */
+    saveCrash: async () => saveCheckpoint(await trainer.snapshot(), paths.checkpoints, { name: `crash-${checkpointName(trainer.iteration)}`, updateLatest: false }),
     async latest(): Promise<{ path: string; step: number } | null> {
       if (!existsSync(join(paths.checkpoints, LATEST_POINTER))) return null;
       const manifest = await readCheckpointManifest(paths.checkpoints);
       return { path: manifest.dir, step: manifest.iteration };
     },
     async resume(path: string): Promise<number> {
-      const { iteration } = await loadCheckpoint(trainer, path);
-      return iteration;
+      return trainer.restore(await loadCheckpoint(path)).iteration;
     },
     async exportEncoder(path: string): Promise<string> {
-      await exportOfficial(trainer, path, { loss: lastLoss, batchSize });
+      await exportOfficial(await trainer.snapshot(), path, { loss: lastLoss, batchSize });
       return path;
     },
   };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { restoreRng, type MaskingStrategy } from '@vjepa/masking';
+import type { MaskingStrategy } from '@vjepa/masking';
 import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
 import { createTrainer, type Trainer } from '@vjepa/trainer';
 import { VisionTransformer, resolveVitConfig } from '@vjepa/vit';
@@ -37,7 +37,6 @@ export function trainerConfigInput(config: TrainConfig, paths: RunPaths) {
       clipGrad: o.clip_grad,
     },
     loss: { objective: config.meta.objective, lossExp: config.loss.loss_exp, regCoeff: config.loss.reg_coeff, encVarCoeff: config.loss.enc_var_coeff, encCovCoeff: config.loss.enc_cov_coeff },
-    checkpoint: { dir: paths.checkpoints },
   } as const;
 }
 
@@ -83,7 +82,7 @@ export async function createTrainerSession(config: TrainConfig, strategy: Maskin
     },
     totalSteps: trainer.totalIterations,
     peekMasks(batchSize) {
-      return strategy.sample({ grid, batchSize, rng: restoreRng(trainer.rng.getState()), step: trainer.iteration });
+      return trainer.peekMasks(grid, batchSize);
     },
     async step(batch): Promise<StepMetrics> {
       const clips = tf.tensor(batch.clips, batch.shape, 'float32'); // [B, T, H, W, 3]
@@ -107,6 +106,7 @@ export async function createTrainerSession(config: TrainConfig, strategy: Maskin
       }
     },
     save: () => checkpoints.save(),
+    saveCrash: () => checkpoints.saveCrash(),
     latest: () => checkpoints.latest(),
     resume: (path) => checkpoints.resume(path),
     exportEncoder: (path) => checkpoints.exportEncoder(path),
