@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing (missing)';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value); // JSON would say null
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -125,12 +126,13 @@ function isIntegerSchema(schema: z.ZodTypeAny, path: readonly (string | number)[
 /**
  * Turns zod issues into one ConfigError naming the full key path of the first problem, e.g.
  * `optimization.lr: expected a number > 0, received -1.`; further problems are listed in the hint.
+ * `source` (a file name) prefixes the key path: `arch.yaml: model.depth: ...`.
  *
  * @example
  * const r = trainConfigSchema.safeParse(raw);
  * if (!r.success) throw configErrorFromIssues(r.error.issues, raw, trainConfigSchema);
  */
-export function configErrorFromIssues(issues: readonly z.ZodIssue[], raw: unknown, schema: z.ZodTypeAny): ConfigError {
+export function configErrorFromIssues(issues: readonly z.ZodIssue[], raw: unknown, schema: z.ZodTypeAny, source?: string): ConfigError {
   const described = issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, issue.path);
@@ -149,5 +151,5 @@ export function configErrorFromIssues(issues: readonly z.ZodIssue[], raw: unknow
   const [first, ...rest] = described;
   const more = rest.length === 0 ? '' : `Also: ${rest.map((d) => `${d.what} (expected ${d.expected})`).join('; ')}.`;
   const hint = [first.hint, more].filter((s) => s !== undefined && s !== '').join(' ');
-  return new ConfigError(first.what, { expected: first.expected, received: first.received, hint: hint === '' ? undefined : hint });
+  return new ConfigError(source === undefined ? first.what : `${source}: ${first.what}`, { expected: first.expected, received: first.received, hint: hint === '' ? undefined : hint });
 }

@@ -16,3 +16,5 @@ export { randomTube } from './random-tube';
 export { fullContext } from './full-context';
 export { assertValidMaskPairs, validateMaskPairs } from './validate-mask-pairs';
 export type { MaskProblem, MaskProblemReason, ValidateMaskPairsOptions } from './validate-mask-pairs';
+export { checkMaskSection, maskSection, maskTypeSection } from './mask-section';
+export type { MaskSection } from './mask-section';

@@ -1,5 +1,5 @@
-export { DEFAULT_TRAINER_CONFIG, resolveTrainerConfig } from './config';
-export type { LossConfig, OptimizationConfig, TrainerConfig, TrainerConfigInput } from './config';
+export { DEFAULT_TRAINER_CONFIG, checkOptimization, lossSection, optimizationSection, resolveTrainerConfig, trainerConfigFromSections } from './config';
+export type { LossConfig, LossSection, OptimizationConfig, OptimizationSection, TrainerConfig, TrainerConfigInput } from './config';
 export { encoderVarianceCovariance, featureSpread, meanSquaredError, regressionLoss, varianceRegulariser } from './losses';
 export { trainableNamed } from './models';
 export type { EncoderModel, PredictorModel } from './models';
@@ -12,4 +12,4 @@ export type { StepMetrics, TrainerOptions } from './trainer';
 export type { TrainerState } from './trainer-state';
 export { CHECKPOINT_FORMAT, checkpointName, exportOfficial, loadCheckpoint, readCheckpointManifest, readCheckpointModule, saveCheckpoint } from './checkpoint';
 export type { CheckpointManifest, CheckpointModule, LoadedCheckpoint } from './checkpoint';
-export { LATEST_POINTER, MANIFEST_FILE, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
+export { LATEST_POINTER, MANIFEST_FILE, RUN_CHECKPOINTS_DIR, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-dir';

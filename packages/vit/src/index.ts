@@ -26,3 +26,5 @@ export { loadParams, paramsStateDict } from './module-state';
 export type { FixedTable, LoadOptions } from './module-state';
 export { VisionTransformer } from './vision-transformer';
 export type { VitApplyOptions, VitOptions } from './vision-transformer';
+export { MODEL_NAMES, checkVitModelSection, encoderSize, presetOfModelName, vitConfigFromSections, vitModelKeys } from './model-section';
+export type { ClipSizes, VitModelSection } from './model-section';

@@ -1,0 +1,154 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, type Workspace, findCycle, importsOf, isTestFile, packageOf, rel, resolveRelative, sourceFiles, workspaceOf, workspaces } from './imports';
+
+// The layering of docs/architecture.md, checked: who may import whom, and that the README's diagram
+// says what the package.json files say.
+
+const all = workspaces();
+const byName = new Map(all.map((w) => [w.name, w]));
+/** Every source file the checks read: packages, apps, experiments, these scripts and benchmarks. */
+const files = [...all.flatMap((w) => sourceFiles(w.dir)), ...sourceFiles(join(ROOT, 'scripts')), ...sourceFiles(join(ROOT, 'bench'))];
+
+/** Dependencies declared without an import, each with its reason. */
+const DECLARED_NOT_IMPORTED: Record<string, string> = {
+  // the apps (and experiments) provide the tfjs-core peer of the packages they run: they choose its version
+  '@vjepa/app-train:@tensorflow/tfjs-core': 'peer of the packages, provided by the app',
+  '@vjepa/app-eval:@tensorflow/tfjs-core': 'peer of the packages, provided by the app',
+};
+
+function workspaceDeps(w: Workspace, fields: ('dependencies' | 'devDependencies' | 'peerDependencies')[]): Set<string> {
+  return new Set(fields.flatMap((f) => Object.keys(w[f])));
+}
+
+describe('imports', () => {
+  it('no file imports from apps/*/src outside its app, and nothing imports an app package', () => {
+    const bad: string[] = [];
+    for (const file of files) {
+      const home = workspaceOf(file, all);
+      for (const spec of importsOf(file)) {
+        if (packageOf(spec)?.startsWith('@vjepa/app-')) bad.push(`${rel(file)} imports ${spec}`);
+        const target = spec.startsWith('.') ? resolveRelative(file, spec) : null;
+        const app = target ? all.find((w) => w.kind === 'app' && target.startsWith(w.dir + sep)) : undefined;
+        if (app && home !== app) bad.push(`${rel(file)} imports ${rel(target!)}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("no file imports another package's files by path (only its published entry points)", () => {
+    const bad: string[] = [];
+    for (const file of files) {
+      const home = workspaceOf(file, all);
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = resolveRelative(file, spec);
+        if (target === null) continue; // fixtures and generated files are not modules of another package
+        const owner = workspaceOf(target, all);
+        if (owner !== undefined && owner !== home) bad.push(`${rel(file)} imports ${rel(target)} of ${owner.name}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('no app depends on another app', () => {
+    const apps = all.filter((w) => w.kind === 'app');
+    for (const app of apps) {
+      const deps = workspaceDeps(app, ['dependencies', 'devDependencies', 'peerDependencies']);
+      expect([...deps].filter((d) => apps.some((a) => a.name === d))).toEqual([]);
+    }
+  });
+
+  it('library packages never pick a backend (only the apps and their probe pool use @vjepa/backends)', () => {
+    const bad: string[] = [];
+    for (const w of all.filter((x) => x.kind === 'package' && x.name !== '@vjepa/backends' && x.name !== '@vjepa/probe-pool')) {
+      for (const file of sourceFiles(join(w.dir, 'src')).filter((f) => !isTestFile(f))) {
+        for (const spec of importsOf(file)) {
+          const pkg = packageOf(spec);
+          if (pkg === '@vjepa/backends' || pkg === '@tensorflow/tfjs' || pkg === '@tensorflow/tfjs-node-gpu' || pkg === '@tensorflow/tfjs-backend-wasm') bad.push(`${rel(file)} imports ${spec}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
+
+describe('dependencies', () => {
+  it('every package imported is declared, and every declared one is imported (tests use dev dependencies)', () => {
+    const problems: string[] = [];
+    for (const w of all) {
+      const used = new Set<string>();
+      const usedByTests = new Set<string>();
+      for (const file of sourceFiles(w.dir)) {
+        for (const spec of importsOf(file)) {
+          const pkg = packageOf(spec);
+          if (pkg === null || pkg === w.name) continue;
+          const runtime = w.kind === 'experiments' || (!isTestFile(file) && rel(file).includes('/src/'));
+          (runtime ? used : usedByTests).add(pkg);
+        }
+      }
+      const runtime = workspaceDeps(w, ['dependencies', 'peerDependencies']);
+      const everything = workspaceDeps(w, ['dependencies', 'devDependencies', 'peerDependencies']);
+      for (const pkg of used) if (!runtime.has(pkg)) problems.push(`${w.name}: src imports ${pkg}, not in dependencies`);
+      for (const pkg of usedByTests) if (!everything.has(pkg) && !['vitest', 'tsup', 'vitest/config'].includes(pkg)) problems.push(`${w.name}: tests or scripts import ${pkg}, not declared`);
+      for (const pkg of Object.keys(w.dependencies)) {
+        if (!used.has(pkg) && !(`${w.name}:${pkg}` in DECLARED_NOT_IMPORTED)) problems.push(`${w.name}: depends on ${pkg} but its src never imports it`);
+      }
+      for (const pkg of Object.keys(w.devDependencies)) {
+        if (!pkg.startsWith('@types/') && !used.has(pkg) && !usedByTests.has(pkg) && !w.peerDependencies[pkg]) problems.push(`${w.name}: dev-depends on ${pkg} but nothing imports it`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('the workspace dependency graph has no cycle', () => {
+    const graph = new Map(all.map((w) => [w.name, [...workspaceDeps(w, ['dependencies', 'peerDependencies'])].filter((d) => byName.has(d))]));
+    expect(findCycle(graph)).toBeNull();
+  });
+
+  it('no module imports itself back through other modules (no import cycle inside a package)', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+      graph.set(
+        file,
+        importsOf(file)
+          .filter((s) => s.startsWith('.'))
+          .map((s) => resolveRelative(file, s))
+          .filter((t): t is string => t !== null),
+      );
+    }
+    const cycle = findCycle(graph);
+    expect(cycle?.map(rel) ?? null).toBeNull();
+  });
+});
+
+describe('the README architecture section', () => {
+  /** The `@vjepa/x -> a, b` lines of the README's dependency list. */
+  function readmeArrows(): Map<string, string[]> {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- architecture: uses -->\n```\n([\s\S]*?)```/.exec(readme);
+    expect(block, 'README.md has a "<!-- architecture: uses -->" code block').not.toBeNull();
+    const arrows = new Map<string, string[]>();
+    for (const line of block![1].split('\n')) {
+      const m = /^\s*(\S+)\s+->\s*(.*?)\s*$/.exec(line);
+      if (m) arrows.set(m[1], m[2] === '(nothing)' ? [] : m[2].split(/,\s*/).sort());
+    }
+    return arrows;
+  }
+
+  it('lists every workspace package and exactly what it depends on: every arrow is true', () => {
+    const arrows = readmeArrows();
+    const short = (name: string) => name.replace(/^@vjepa\/app-/, 'apps/').replace(/^@vjepa\//, '');
+    const actual = new Map(
+      all.filter((w) => w.kind !== 'experiments').map((w) => [short(w.name), [...workspaceDeps(w, ['dependencies', 'peerDependencies'])].filter((d) => byName.has(d)).map(short).sort()]),
+    );
+    expect(Object.fromEntries(arrows)).toEqual(Object.fromEntries(actual));
+  });
+
+  it('names the path of a clip through the packages', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toMatch(/video -> clip -> masks -> step -> checkpoint -> features -> probe/);
+    expect(existsSync(join(ROOT, 'README.md'))).toBe(true);
+  });
+});
