@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, type Workspace, findCycle, importsOf, isTestFile, packageOf, rel, resolveRelative, sourceFiles, workspaceOf, workspaces } from './imports';
@@ -124,31 +124,53 @@ describe('dependencies', () => {
 });
 
 describe('the README architecture section', () => {
-  /** The `@vjepa/x -> a, b` lines of the README's dependency list. */
-  function readmeArrows(): Map<string, string[]> {
+  const short = (name: string) => name.replace(/^@vjepa\/app-/, 'apps/').replace(/^@vjepa\//, '');
+  const FLOORS = ['ground', 'floor 1', 'floor 2', 'floor 3', 'floor 4', 'floor 5', 'apps'];
+
+  /** The lines of the README's architecture block: floor, packages, what they use. */
+  function readmeLines(): { floor: number; names: string[]; uses: string[] }[] {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const block = /<!-- architecture: uses -->\n```\n([\s\S]*?)```/.exec(readme);
     expect(block, 'README.md has a "<!-- architecture: uses -->" code block').not.toBeNull();
-    const arrows = new Map<string, string[]>();
-    for (const line of block![1].split('\n')) {
-      const m = /^\s*(\S+)\s+->\s*(.*?)\s*$/.exec(line);
-      if (m) arrows.set(m[1], m[2] === '(nothing)' ? [] : m[2].split(/,\s*/).sort());
+    const out: { floor: number; names: string[]; uses: string[] }[] = [];
+    let floor = -1;
+    for (const raw of block![1].split('\n')) {
+      if (raw.trim() === '') continue;
+      let line = raw;
+      const label = FLOORS.find((f) => line.startsWith(f));
+      if (label !== undefined) {
+        floor = FLOORS.indexOf(label);
+        line = line.slice(label.length);
+      }
+      const [left, right] = line.split('->');
+      const names = left.trim().split(/\s+/);
+      // what follows the list of used packages (two spaces or more) is a note
+      const uses = right === undefined ? [] : right.trim().split(/\s{2,}/)[0].split(/,\s*/).map((x) => x.trim());
+      out.push({ floor, names, uses });
     }
-    return arrows;
+    return out;
   }
 
   it('lists every workspace package and exactly what it depends on: every arrow is true', () => {
-    const arrows = readmeArrows();
-    const short = (name: string) => name.replace(/^@vjepa\/app-/, 'apps/').replace(/^@vjepa\//, '');
+    const arrows = new Map<string, string[]>();
+    for (const l of readmeLines()) for (const n of l.names) arrows.set(n, [...l.uses].sort());
     const actual = new Map(
       all.filter((w) => w.kind !== 'experiments').map((w) => [short(w.name), [...workspaceDeps(w, ['dependencies', 'peerDependencies'])].filter((d) => byName.has(d)).map(short).sort()]),
     );
-    expect(Object.fromEntries(arrows)).toEqual(Object.fromEntries(actual));
+    expect(Object.fromEntries([...arrows].sort())).toEqual(Object.fromEntries([...actual].sort()));
+  });
+
+  it('puts every package on a floor above everything it uses', () => {
+    const floorOf = new Map<string, number>();
+    const lines = readmeLines();
+    for (const l of lines) for (const n of l.names) floorOf.set(n, l.floor);
+    const wrong: string[] = [];
+    for (const l of lines) for (const n of l.names) for (const u of l.uses) if (!((floorOf.get(u) ?? Infinity) < l.floor)) wrong.push(`${n} (${FLOORS[l.floor]}) uses ${u} (${FLOORS[floorOf.get(u) ?? 0]})`);
+    expect(wrong).toEqual([]);
   });
 
   it('names the path of a clip through the packages', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     expect(readme).toMatch(/video -> clip -> masks -> step -> checkpoint -> features -> probe/);
-    expect(existsSync(join(ROOT, 'README.md'))).toBe(true);
   });
 });

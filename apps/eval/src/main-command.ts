@@ -1,3 +1,4 @@
+import { setupBackend } from '@vjepa/backends';
 import { probePoolRunner } from '@vjepa/probe-pool';
 import { type BackendInfo, type RunResult, type Training, mainRunConfig, type runTraining, trainAll, trainThenEvaluate } from '@vjepa/run';
 import type { SuiteOptions, SuiteResult } from '@vjepa/eval';
@@ -16,7 +17,7 @@ export interface MainOptions {
   set?: readonly string[];
   /** `meta.backend` of both trainings (the child sets it up again; default auto). */
   backend?: string;
-  /** The backend this process set up, for the runs' summaries. */
+  /** The backend this process set up (the CLI's); without it, `backend` is set up here. */
   backendInfo?: BackendInfo;
   /** Suite options (the run folders and the probe runner are filled in). */
   suite?: Omit<SuiteOptions, 'run' | 'pixelRun' | 'log' | 'runProbes'>;
@@ -34,6 +35,11 @@ export interface MainOptions {
 
 function common(options: MainOptions) {
   return { folder: options.folder ?? 'runs/main', set: options.set ?? [], backend: options.backend ?? 'auto' };
+}
+
+/** The backend the trainings here run on: the caller's, or `backend` set up now. */
+async function backendOf(options: MainOptions): Promise<BackendInfo> {
+  return options.backendInfo ?? (await setupBackend(common(options).backend as Parameters<typeof setupBackend>[0]));
 }
 
 /**
@@ -64,7 +70,7 @@ export async function runMain(options: MainOptions = {}): Promise<SuiteResult> {
           : undefined,
     },
   ];
-  const { suite } = await trainThenEvaluate(trainings, { log, backend: options.backendInfo, train: options.train, suite: { ...options.suite, runProbes: probePoolRunner(jobs, log) } });
+  const { suite } = await trainThenEvaluate(trainings, { log, backend: await backendOf(options), train: options.train, suite: { ...options.suite, runProbes: probePoolRunner(jobs, log) } });
   return suite;
 }
 
@@ -77,7 +83,7 @@ export async function runMain(options: MainOptions = {}): Promise<SuiteResult> {
  * await runMainTraining('pixels', { folder: 'runs/main', set: ['optimization.epochs=2'] });
  */
 export async function runMainTraining(objective: 'features' | 'pixels', options: Omit<MainOptions, 'suite' | 'jobs'> = {}): Promise<RunResult> {
-  const [result] = await trainAll([{ name: objective, config: mainRunConfig(objective, common(options)) }], { log: options.log, backend: options.backendInfo, train: options.train });
+  const [result] = await trainAll([{ name: objective, config: mainRunConfig(objective, common(options)) }], { log: options.log, backend: await backendOf(options), train: options.train });
   return result;
 }
 

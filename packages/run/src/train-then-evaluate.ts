@@ -93,13 +93,16 @@ export async function trainAll(trainings: readonly Training[], options: TrainAll
   const stopHere = () => abort.abort();
   options.signal?.addEventListener('abort', stopHere);
   let failedElsewhere: { error: unknown } | undefined;
+  let failedHere = false;
   const remote = trainings
     .filter((t) => t.elsewhere !== undefined)
     .map((t) => {
       const r = t.elsewhere!();
       const done = r.done.catch((error: unknown) => {
-        failedElsewhere ??= { error };
-        abort.abort();
+        if (!failedHere) {
+          failedElsewhere ??= { error };
+          abort.abort();
+        }
         throw error;
       });
       done.catch(() => {}); // awaited below, after the trainings here have stopped
@@ -122,9 +125,11 @@ export async function trainAll(trainings: readonly Training[], options: TrainAll
     for (const r of remote) await r.done;
     if (failedElsewhere !== undefined) throw failedElsewhere.error;
   } catch (e) {
+    const elsewhere = failedElsewhere;
+    failedHere = elsewhere === undefined; // the trainings killed below then fail because of this one
     for (const r of remote) r.remote.kill();
     await Promise.all(remote.map((r) => r.done.catch(() => {})));
-    throw failedElsewhere !== undefined ? failedElsewhere.error : e;
+    throw elsewhere !== undefined ? elsewhere.error : e;
   } finally {
     options.signal?.removeEventListener('abort', stopHere);
   }
