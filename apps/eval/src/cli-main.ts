@@ -12,7 +12,7 @@ Commands
   extract  features of clips (.npy), a video, or a folder of videos
   probe    train and test a probe on frozen features (Moving MNIST tasks or "path label" indexes)
   suite    the embedded evaluation: digit + direction tasks with random-init, one-frame and pixel controls
-  main     train V-JEPA and the pixel control with vjepa-train, then the suite
+  main     train V-JEPA and the pixel control (as vjepa-train does), then the suite
 
 Architecture (extract, probe, suite without --run; not needed for a checkpoint directory of ours)
   --config FILE         YAML/JSON with the official model and data sections
