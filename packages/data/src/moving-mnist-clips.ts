@@ -6,7 +6,12 @@ import { type MnistSplit, loadMnist } from './mnist';
 import { MovingMnistDataset } from './moving-mnist';
 import { createDataRng } from './rng';
 
-/** Which half of the MNIST test digits a Moving MNIST evaluation set draws from. */
+/**
+ * Which half of the MNIST test digits a Moving MNIST evaluation set draws from.
+ *
+ * @example
+ * const part: MovingMnistPart = 'probe-test';
+ */
 export type MovingMnistPart = 'probe-train' | 'probe-test';
 
 /**

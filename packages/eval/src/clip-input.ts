@@ -1,7 +1,12 @@
 import { ConfigError, ShapeError } from '@vjepa/errors';
 import { readFileBytes, readNpy, toFloat32 } from '@vjepa/io';
 
-/** Axis order of an input array: official channels-first, or channels-last as the models take it. */
+/**
+ * Axis order of an input array: official channels-first, or channels-last as the models take it.
+ *
+ * @example
+ * detectLayout([2, 3, 4, 32, 32]); // 'channels-first'
+ */
 export type ClipLayout = 'channels-first' | 'channels-last';
 
 /**

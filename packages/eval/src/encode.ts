@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '@vjepa/errors';
 import type { VisionTransformer } from '@vjepa/vit';
 
-/** How token features are reduced: `none` keeps `[B, N, D]`, `mean` gives one embedding `[B, D]`. */
+/**
+ * How token features are reduced: `none` keeps `[B, N, D]`, `mean` gives one embedding `[B, D]`.
+ *
+ * @example
+ * await encodeClips(encoder, clips, shape, { pool: 'mean' as Pool }); // [B, D]
+ */
 export type Pool = 'none' | 'mean';
 
 /**

@@ -3,7 +3,12 @@ import { DataError } from '@vjepa/errors';
 import { AttentiveProbe, KnnClassifier, hostFeatures, LinearProbe, type Probe, accuracy, confusionMatrix, evaluateProbe, meanStd, trainProbe } from '@vjepa/probe';
 import type { Features } from './feature-cache';
 
-/** Which probe reads the frozen features. */
+/**
+ * Which probe reads the frozen features.
+ *
+ * @example
+ * const kind: ProbeKind = 'attentive';
+ */
 export type ProbeKind = 'attentive' | 'linear' | 'knn';
 
 /**

@@ -9,7 +9,12 @@ import { MOVING_MNIST_SEEDS } from './probe-sets';
 import { type ResultRow, markdownTable, pct, writeReport } from './report';
 import { type ProbeKind, type ProbeRunner, type ProbeUnit, runProbesHere } from './run-probe';
 
-/** The two embedded tasks: appearance (digit identity) and time (direction of motion). */
+/**
+ * The two embedded tasks: appearance (digit identity) and time (direction of motion).
+ *
+ * @example
+ * SUITE_TASKS.map((t) => t.task); // ['digit', 'direction']
+ */
 export const SUITE_TASKS = [
   { task: 'digit', label: 'digit', kind: 'appearance', classes: 10 },
   { task: 'direction', label: 'direction', kind: 'temporal', classes: 8 },
@@ -85,7 +90,12 @@ export interface SuiteResult {
   temporalTaskIsTemporal: boolean;
 }
 
-/** Chance plus three binomial standard errors: above this the one-frame control is not "near chance". */
+/**
+ * Chance plus three binomial standard errors: above this the one-frame control is not "near chance".
+ *
+ * @example
+ * chanceBound(0.125, 1000); // 0.156: above it the one-frame control is not near chance
+ */
 export function chanceBound(chance: number, n: number): number {
   return chance + 3 * Math.sqrt((chance * (1 - chance)) / n);
 }

@@ -13,7 +13,12 @@ const GLYPHS: Record<string, readonly number[]> = {
   Y: [5, 5, 2, 2, 2], Z: [7, 1, 2, 4, 7], '(': [1, 2, 2, 2, 1], ')': [4, 2, 2, 2, 4], '=': [0, 7, 0, 7, 0], ':': [0, 2, 0, 2, 0],
 };
 
-/** An RGBA image being drawn into. */
+/**
+ * An RGBA image being drawn into.
+ *
+ * @example
+ * const canvas: Canvas = createCanvas(64, 32, [255, 255, 255, 255]);
+ */
 export interface Canvas {
   readonly width: number;
   readonly height: number;
@@ -21,7 +26,12 @@ export interface Canvas {
   readonly data: Uint8Array;
 }
 
-/** An RGBA colour, 0-255 each. */
+/**
+ * An RGBA colour, 0-255 each.
+ *
+ * @example
+ * const red: Rgba = [214, 39, 40, 255];
+ */
 export type Rgba = readonly [number, number, number, number];
 
 /**

@@ -1,7 +1,12 @@
 import { ConfigError } from '@vjepa/errors';
 import { parse as parseYaml } from 'yaml';
 
-/** A plain YAML/JSON mapping. */
+/**
+ * A plain YAML/JSON mapping.
+ *
+ * @example
+ * const layer: Mapping = { data: { batch_size: 4 } };
+ */
 export type Mapping = Record<string, unknown>;
 
 const MODEL_SIZE_KEYS = ['embed_dim', 'depth', 'num_heads'] as const;
@@ -59,7 +64,12 @@ export function parseConfigYaml(text: string, source: string): Mapping {
   return value;
 }
 
-/** One parsed `--set a.b=c` override: the key path and the value parsed as a YAML scalar. */
+/**
+ * One parsed `--set a.b=c` override: the key path and the value parsed as a YAML scalar.
+ *
+ * @example
+ * parseSetOverride('mask.0.num_blocks=4'); // { path: ['mask', 0, 'num_blocks'], value: 4 }
+ */
 export interface SetOverride {
   readonly path: readonly (string | number)[];
   readonly value: unknown;

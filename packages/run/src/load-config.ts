@@ -7,7 +7,12 @@ import { DEFAULT_CONFIG } from './defaults';
 import { mergeLayers, overridesToLayer, parseConfigYaml, parseSetOverride, type Mapping } from './layers';
 import { type RunConfig, checkRunConfig, runConfigSchema } from './schema';
 
-/** The preset used when neither `--preset` nor `--config` is given. */
+/**
+ * The preset used when neither `--preset` nor `--config` is given.
+ *
+ * @example
+ * loadConfig(); // the tiny-cpu preset
+ */
 export const DEFAULT_PRESET = 'tiny-cpu';
 
 /**

@@ -17,14 +17,24 @@ export function gridOf(config: RunConfig): Grid {
   return { t: config.data.num_frames / config.data.tubelet_size, h: side, w: side };
 }
 
-/** Splits `path/to/module.js#exportName` into the module path and the export name (default `default`). */
+/**
+ * Splits `path/to/module.js#exportName` into the module path and the export name (default `default`).
+ *
+ * @example
+ * parseModuleSpec('./my-mask.js#half'); // { path: './my-mask.js', exportName: 'half' }
+ */
 export function parseModuleSpec(spec: string): { path: string; exportName: string } {
   const hash = spec.lastIndexOf('#');
   if (hash < 0) return { path: spec, exportName: 'default' };
   return { path: spec.slice(0, hash), exportName: spec.slice(hash + 1) || 'default' };
 }
 
-/** What a strategy module may export: a strategy, or a factory that builds one from the run. */
+/**
+ * What a strategy module may export: a strategy, or a factory that builds one from the run.
+ *
+ * @example
+ * export const half: StrategyFactory = ({ grid }) => myStrategyFor(grid);
+ */
 export type StrategyFactory = (options: { mask: RunConfig['mask']; grid: Grid; config: RunConfig }) => MaskingStrategy;
 
 /**

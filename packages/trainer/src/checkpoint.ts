@@ -14,7 +14,12 @@ import type { TrainerState } from './trainer-state';
  */
 export const CHECKPOINT_FORMAT = 'vjepa-ts/trainer-checkpoint';
 
-/** The weight files of a checkpoint, by module. */
+/**
+ * The weight files of a checkpoint, by module.
+ *
+ * @example
+ * await readCheckpointModule(manifest, 'targetEncoder' as CheckpointModule);
+ */
 export type CheckpointModule = 'encoder' | 'predictor' | 'targetEncoder';
 
 /**
