@@ -5,7 +5,7 @@ export { gelu } from './gelu';
 export { gatherTokens } from './gather-tokens';
 export { Mlp } from './mlp';
 export { Attention } from './attention';
-export { scaledDotProductAttention } from './attention-core';
+export { FUSED_ATTENTION_GRAD_KERNEL, FUSED_ATTENTION_KERNEL, scaledDotProductAttention } from './attention-core';
 export { Block, mlpHiddenDim } from './block';
 export type { BlockOptions } from './block';
 export { ParamStore } from './param-store';

@@ -70,6 +70,16 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     fn: (q, k, v) => scaledDotProductAttention(q, k, v, 1 / Math.sqrt(8)),
   },
   {
+    name: 'scaledDotProductAttention, cross (M != N), several tiles, head dim 24',
+    inputs: () => [seeded([2, 3, 70, 24], 40, 2), seeded([2, 3, 45, 24], 41, 2), seeded([2, 3, 45, 24], 42)],
+    fn: (q, k, v) => scaledDotProductAttention(q, k, v, 1 / Math.sqrt(24)),
+  },
+  {
+    name: 'scaledDotProductAttention, one query (the probe), head dim 16',
+    inputs: () => [seeded([3, 4, 1, 16], 43), seeded([3, 4, 37, 16], 44), seeded([3, 4, 37, 16], 45)],
+    fn: (q, k, v) => scaledDotProductAttention(q, k, v, 0.25),
+  },
+  {
     name: 'transformer block (qkv split, rank-5 transpose, attention, MLP, residuals)',
     inputs: () => [seeded([2, 6, 16], 13)],
     fn: (x) => withStore(14, (s) => new Block(s, 'b', { dim: 16, numHeads: 4 })).apply(x),

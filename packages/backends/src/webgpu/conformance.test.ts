@@ -13,10 +13,11 @@ import { multiblock3d } from '@vjepa/masking';
 import { AttentiveProbe, trainProbe } from '@vjepa/probe';
 import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
 import { createTrainer, type StepMetrics } from '@vjepa/trainer';
-import { VisionTransformer, channelsFirstToLast } from '@vjepa/vit';
+import { FUSED_ATTENTION_GRAD_KERNEL, FUSED_ATTENTION_KERNEL, VisionTransformer, channelsFirstToLast } from '@vjepa/vit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff } from '../wasm/test-helpers';
 import { CONFORMANCE_CASES, runCase, seeded } from './conformance-cases';
+import { FUSED_ATTENTION, FUSED_ATTENTION_GRAD } from './fused-attention';
 import { webgpuDeviceInfo } from './load-webgpu';
 import { webgpuForTests } from './test-env';
 
@@ -51,15 +52,19 @@ describe.runIf(adapter !== null)('WebGPU conformance: ops and gradients against 
   });
 
   it.each(CONFORMANCE_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    const profile = await tf.profile(async () => {
-      await runCase(c);
-    });
-    for (const k of profile.kernels) covered.add(k.name);
+    for (const backend of ['cpu', 'webgpu']) {
+      const profile = await on(backend, () => tf.profile(async () => void (await runCase(c))));
+      for (const k of profile.kernels) covered.add(k.name);
+    }
     const cpu = await on('cpu', () => runCase(c));
     const gpu = await on('webgpu', () => runCase(c));
     cpu.outputs.forEach((want, i) => expectClose(gpu.outputs[i], want, `output ${i}`));
     cpu.grads.forEach((want, i) => expectClose(gpu.grads[i], want, `gradient ${i}`));
   });
+});
+
+it('the fused attention kernels carry @vjepa/vit names', () => {
+  expect([FUSED_ATTENTION, FUSED_ATTENTION_GRAD]).toEqual([FUSED_ATTENTION_KERNEL, FUSED_ATTENTION_GRAD_KERNEL]);
 });
 
 // --- model level ---------------------------------------------------------------------------------
@@ -198,9 +203,9 @@ describe.runIf(adapter !== null)('WebGPU conformance: training', () => {
     expectClose(gpu.out, cpu.out, 'probe logits after training', 1e-3, 1e-3);
   });
 
-  it('every kernel the training step (both objectives) and the probe run is covered by an op case above', async () => {
+  it('every kernel the training step (both objectives) and the probe run, on cpu and webgpu, is covered by an op case above', async () => {
     const used = new Set<string>();
-    const profile = await tf.profile(async () => {
+    const workload = async () => {
       await train(3);
       await train(1, 'pixels');
       const feats = seeded([8, 6, 16], 9) as tf.Tensor3D;
@@ -208,9 +213,14 @@ describe.runIf(adapter !== null)('WebGPU conformance: training', () => {
       await trainProbe(probe, feats, Int32Array.from({ length: 8 }, (_, i) => i % 3), { epochs: 1, batchSize: 4 });
       probe.dispose();
       feats.dispose();
-    });
-    for (const k of profile.kernels) used.add(k.name);
-    const missing = [...used].filter((k) => !covered.has(k)).sort();
+    };
+    for (const backend of ['cpu', 'webgpu']) {
+      const profile = await on(backend, () => tf.profile(workload));
+      for (const k of profile.kernels) used.add(k.name);
+    }
+    // Profiles also list customGrad's scopes ('forward', 'unnamed scope'): keep real kernels only.
+    const isKernel = (name: string) => tf.getKernel(name, 'cpu') !== undefined || tf.getKernel(name, 'webgpu') !== undefined;
+    const missing = [...used].filter((k) => isKernel(k) && !covered.has(k)).sort();
     expect(missing, `kernels used by training but not in a conformance case (covered: ${[...covered].sort().join(', ')})`).toEqual([]);
   });
 });

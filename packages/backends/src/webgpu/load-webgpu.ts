@@ -3,6 +3,7 @@ import { BackendError } from '@vjepa/errors';
 import { type FoundAdapter, WEBGPU_HINT, findWebGpuAdapter } from './adapter';
 import { chunkedAddNConfig } from './add-n';
 import { type WebGpuErrorGuard, guardWebGpuBackend } from './error-guard';
+import { fusedAttentionWebGpuConfigs } from './fused-attention';
 
 /** Options of {@link loadWebGpuBackend}. */
 export interface WebGpuLoadOptions {
@@ -27,6 +28,8 @@ export interface WebGpuDeviceInfo {
   readonly features: readonly string[];
   /** Errors Dawn reported; the guard throws on each (see {@link guardWebGpuBackend}). */
   readonly guard: WebGpuErrorGuard;
+  /** Our fused kernels registered for this device (`VJEPA_WEBGPU_FUSED=0` turns them off, for comparison). */
+  readonly fusedKernels: readonly string[];
 }
 
 let current: WebGpuDeviceInfo | null = null;
@@ -99,9 +102,13 @@ export async function loadWebGpuBackend(options: WebGpuLoadOptions = {}): Promis
     tf.unregisterKernel('AddN', 'webgpu');
     tf.registerKernel({ ...chunkedAddNConfig(stockAddN), vjepaChunked: true } as tf.KernelConfig);
   }
+  const fused = process.env.VJEPA_WEBGPU_FUSED !== '0';
+  for (const config of fused ? fusedAttentionWebGpuConfigs() : []) {
+    if (tf.getKernel(config.kernelName, 'webgpu') === undefined) tf.registerKernel(config);
+  }
   const limits: Record<string, number> = {};
   for (const name of LIMITS) limits[name] = device.limits[name];
-  current = { adapter: found.name, software: found.software, limits, features: requiredFeatures, guard };
+  current = { adapter: found.name, software: found.software, limits, features: requiredFeatures, guard, fusedKernels: fused ? ['attention'] : [] };
   await activate();
   return describe(current);
 }
@@ -136,5 +143,6 @@ async function activate(): Promise<void> {
 
 function describe(info: WebGpuDeviceInfo): string {
   const f16 = info.features.includes('shader-f16') ? ', shader-f16' : '';
-  return `tfjs-backend-webgpu on Dawn, adapter ${info.adapter}; ${info.limits.maxStorageBuffersPerShaderStage} storage buffers per stage${f16}; errors checked`;
+  const fused = info.fusedKernels.length > 0 ? `fused ${info.fusedKernels.join(', ')}` : 'no fused kernels';
+  return `tfjs-backend-webgpu on Dawn, adapter ${info.adapter}; ${info.limits.maxStorageBuffersPerShaderStage} storage buffers per stage${f16}; ${fused}; errors checked`;
 }
