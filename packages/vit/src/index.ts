@@ -1,7 +1,7 @@
 export { linear } from './linear';
 export type { LinearOptions } from './linear';
-export { layerNorm } from './layer-norm';
-export { gelu } from './gelu';
+export { FUSED_LAYER_NORM_GRAD_KERNEL, FUSED_LAYER_NORM_KERNEL, layerNorm } from './layer-norm';
+export { FUSED_GELU_GRAD_KERNEL, FUSED_GELU_KERNEL, gelu } from './gelu';
 export { gatherTokens } from './gather-tokens';
 export { Mlp } from './mlp';
 export { Attention } from './attention';

@@ -3,6 +3,7 @@
 // op's outputs and the gradients of a weighted sum of them with respect to every float input.
 import * as tf from '@tensorflow/tfjs-core';
 import { AttentiveProbe } from '@vjepa/probe';
+import { AdamW, emaUpdate } from '@vjepa/optim';
 import { encoderVarianceCovariance, featureSpread, meanSquaredError, normalizedPixelTargets, regressionLoss, varianceRegulariser } from '@vjepa/trainer';
 import { Block, PatchEmbed3D, ParamStore, gatherTokens, gelu, layerNorm, linear, scaledDotProductAttention } from '@vjepa/vit';
 import { seededValues } from '../wasm/test-helpers';
@@ -149,6 +150,31 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const norm = tf.sqrt(tf.sum(tf.square(g)));
       return [norm, tf.mul(g, tf.minimum(tf.div(1, tf.add(norm, 1e-6)), 1))];
     },
+  },
+  {
+    name: 'AdamW (3 steps, decay and no-decay groups) and the EMA update',
+    inputs: () => [seeded([4, 6], 46), seeded([6], 47), ...[48, 49, 50].flatMap((s) => [seeded([4, 6], s, 0.5), seeded([6], s + 10, 0.5)])],
+    fn: (w0, b0, ...grads) => {
+      const w = tf.variable(w0, true, undefined);
+      const b = tf.variable(b0, true, undefined);
+      const target = tf.variable(tf.mul(w0, 0.5), false, undefined);
+      const opt = new AdamW(
+        [
+          { name: 'decay', params: new Map([['w', w]]) },
+          { name: 'no decay', params: new Map([['b', b]]), weightDecay: 0, wdExclude: true },
+        ],
+        { lr: 1e-2, weightDecay: 0.05 },
+      );
+      for (let s = 0; s < 3; s++) {
+        opt.applyGradients(new Map([['w', grads[2 * s]], ['b', grads[2 * s + 1]]]));
+        emaUpdate(new Map([['w', target]]), new Map([['w', w]]), 0.9);
+      }
+      const out = [tf.clone(w), tf.clone(b), tf.clone(target)];
+      opt.dispose();
+      tf.dispose([w, b, target]);
+      return out;
+    },
+    gradOf: [],
   },
   {
     name: 'attentive probe, fused single-query attention (apply)',

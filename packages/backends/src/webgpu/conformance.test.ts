@@ -13,11 +13,23 @@ import { multiblock3d } from '@vjepa/masking';
 import { AttentiveProbe, trainProbe } from '@vjepa/probe';
 import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
 import { createTrainer, type StepMetrics } from '@vjepa/trainer';
-import { FUSED_ATTENTION_GRAD_KERNEL, FUSED_ATTENTION_KERNEL, VisionTransformer, channelsFirstToLast } from '@vjepa/vit';
+import { FUSED_ADAMW_KERNEL, FUSED_EMA_KERNEL } from '@vjepa/optim';
+import {
+  FUSED_ATTENTION_GRAD_KERNEL,
+  FUSED_ATTENTION_KERNEL,
+  FUSED_GELU_GRAD_KERNEL,
+  FUSED_GELU_KERNEL,
+  FUSED_LAYER_NORM_GRAD_KERNEL,
+  FUSED_LAYER_NORM_KERNEL,
+  VisionTransformer,
+  channelsFirstToLast,
+} from '@vjepa/vit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff } from '../wasm/test-helpers';
 import { CONFORMANCE_CASES, runCase, seeded } from './conformance-cases';
 import { FUSED_ATTENTION, FUSED_ATTENTION_GRAD } from './fused-attention';
+import { FUSED_ELEMENTWISE_NAMES } from './fused-elementwise';
+import { FUSED_LAYER_NORM_NAMES } from './fused-layer-norm';
 import { webgpuDeviceInfo } from './load-webgpu';
 import { webgpuForTests } from './test-env';
 
@@ -63,8 +75,11 @@ describe.runIf(adapter !== null)('WebGPU conformance: ops and gradients against 
   });
 });
 
-it('the fused attention kernels carry @vjepa/vit names', () => {
+it('the fused kernels carry the names @vjepa/vit and @vjepa/optim look up', () => {
   expect([FUSED_ATTENTION, FUSED_ATTENTION_GRAD]).toEqual([FUSED_ATTENTION_KERNEL, FUSED_ATTENTION_GRAD_KERNEL]);
+  expect([FUSED_LAYER_NORM_NAMES.forward, FUSED_LAYER_NORM_NAMES.grad]).toEqual([FUSED_LAYER_NORM_KERNEL, FUSED_LAYER_NORM_GRAD_KERNEL]);
+  const n = FUSED_ELEMENTWISE_NAMES;
+  expect([n.gelu, n.geluGrad, n.adamw, n.ema]).toEqual([FUSED_GELU_KERNEL, FUSED_GELU_GRAD_KERNEL, FUSED_ADAMW_KERNEL, FUSED_EMA_KERNEL]);
 });
 
 // --- model level ---------------------------------------------------------------------------------
@@ -234,12 +249,13 @@ describe.runIf(adapter !== null)('WebGPU failures are loud', () => {
     const trainer = createTrainer({ encoder, predictor, masking: MASKS(), config: CONFIG, seed: 5 });
     const clips = seeded([2, 4, 16, 16, 3], 6);
     await trainer.step(clips);
-    // Inject a broken kernel: Erf (every GELU) now runs a shader the driver rejects.
-    const stock = tf.getKernel('Erf', 'webgpu')!;
-    class BrokenErfProgram {
+    // Inject a broken kernel: GELU (fused, or its Erf when not) now runs a shader the driver rejects.
+    const victim = tf.getKernel(FUSED_GELU_KERNEL, 'webgpu') ? FUSED_GELU_KERNEL : 'Erf';
+    const stock = tf.getKernel(victim, 'webgpu')!;
+    class BrokenGeluProgram {
       variableNames = ['x'];
       outputShape: number[];
-      shaderKey = 'vjepaBrokenErf';
+      shaderKey = 'vjepaBrokenGelu';
       dispatchLayout = { x: [0] };
       dispatch: [number, number, number] = [1, 1, 1];
       workgroupSize: [number, number, number] = [64, 1, 1];
@@ -251,24 +267,24 @@ describe.runIf(adapter !== null)('WebGPU failures are loud', () => {
         return 'fn main(index : i32) { this is not WGSL }';
       }
     }
-    tf.unregisterKernel('Erf', 'webgpu');
+    tf.unregisterKernel(victim, 'webgpu');
     tf.registerKernel({
-      kernelName: 'Erf',
+      kernelName: victim,
       backendName: 'webgpu',
       kernelFunc: ({ inputs, backend }) => {
         const x = inputs.x as tf.TensorInfo;
-        return (backend as unknown as { runWebGPUProgram(p: object, i: tf.TensorInfo[], d: string): tf.TensorInfo }).runWebGPUProgram(new BrokenErfProgram([...x.shape]), [x], 'float32');
+        return (backend as unknown as { runWebGPUProgram(p: object, i: tf.TensorInfo[], d: string): tf.TensorInfo }).runWebGPUProgram(new BrokenGeluProgram([...x.shape]), [x], 'float32');
       },
     });
     let error: unknown;
     try {
       error = await trainer.step(clips).catch((e: unknown) => e);
     } finally {
-      tf.unregisterKernel('Erf', 'webgpu');
+      tf.unregisterKernel(victim, 'webgpu');
       tf.registerKernel(stock);
     }
     expect(error).toBeInstanceOf(BackendError);
-    expect((error as Error).message).toMatch(/webgpu: kernel BrokenErfProgram failed/);
+    expect((error as Error).message).toMatch(/webgpu: kernel BrokenGeluProgram failed/);
     expect((error as Error).message).toMatch(/GPUValidationError/);
     expect(trainer.iteration).toBe(1); // the failed step did not count (the error came from the forward)
     // Work queued with the broken kernel is lost, so the device refuses everything after (the run stops).

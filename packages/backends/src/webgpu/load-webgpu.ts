@@ -4,6 +4,8 @@ import { type FoundAdapter, WEBGPU_HINT, findWebGpuAdapter } from './adapter';
 import { chunkedAddNConfig } from './add-n';
 import { type WebGpuErrorGuard, guardWebGpuBackend } from './error-guard';
 import { fusedAttentionWebGpuConfigs } from './fused-attention';
+import { fusedElementwiseWebGpuConfigs } from './fused-elementwise';
+import { fusedLayerNormWebGpuConfigs } from './fused-layer-norm';
 
 /** Options of {@link loadWebGpuBackend}. */
 export interface WebGpuLoadOptions {
@@ -103,12 +105,13 @@ export async function loadWebGpuBackend(options: WebGpuLoadOptions = {}): Promis
     tf.registerKernel({ ...chunkedAddNConfig(stockAddN), vjepaChunked: true } as tf.KernelConfig);
   }
   const fused = process.env.VJEPA_WEBGPU_FUSED !== '0';
-  for (const config of fused ? fusedAttentionWebGpuConfigs() : []) {
+  const fusedConfigs = [...fusedAttentionWebGpuConfigs(), ...fusedLayerNormWebGpuConfigs(), ...fusedElementwiseWebGpuConfigs()];
+  for (const config of fused ? fusedConfigs : []) {
     if (tf.getKernel(config.kernelName, 'webgpu') === undefined) tf.registerKernel(config);
   }
   const limits: Record<string, number> = {};
   for (const name of LIMITS) limits[name] = device.limits[name];
-  current = { adapter: found.name, software: found.software, limits, features: requiredFeatures, guard, fusedKernels: fused ? ['attention'] : [] };
+  current = { adapter: found.name, software: found.software, limits, features: requiredFeatures, guard, fusedKernels: fused ? ['attention', 'layer norm', 'GELU', 'AdamW', 'EMA'] : [] };
   await activate();
   return describe(current);
 }
