@@ -6,6 +6,9 @@ import { readNpy, readTorchCheckpoint, selectStateDict, toFloat32, toInt32 } fro
 import { beforeAll, describe, expect, it } from 'vitest';
 import { channelsFirstToLast } from './layout';
 import { VisionTransformer } from './vision-transformer';
+import { vitConfigFromStateDict } from './config-from-state-dict';
+import { loadVisionTransformer } from './load-vision-transformer';
+import { VJEPA2_RELEASES, vjepa2ReleaseConfig } from './vjepa2-releases';
 import { maxAbsDiff, useCpu } from './test-utils';
 
 const dir = new URL('../../../fixtures/vjepa2-parity/', import.meta.url);
@@ -111,5 +114,42 @@ describe('V-JEPA 2 parity (checkpoint.pt, RoPE encoder)', () => {
     for (const [k, v] of b.variables()) expect(maxAbsDiff(await v.data(), toFloat32(sd[k]))).toBe(0);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('V-JEPA 2 architecture from the state dict', () => {
+  it('detects RoPE, width, depth, MLP, patch and tubelet; heads come from numHeads (no preset has this size)', async () => {
+    const sd = selectStateDict(ckpt, 'target_encoder');
+    expect(() => vitConfigFromStateDict(sd, { file: 'checkpoint.pt' })).toThrow(/checkpoint\.pt: encoder numHeads.*RoPE encoder of width 96, depth 2/s);
+    const { config: found, preset } = vitConfigFromStateDict(sd, { numHeads: 4, numFrames: 4, imgSize: 32 });
+    expect(preset).toBeNull();
+    expect(found).toMatchObject(config);
+    const { encoder, report } = loadVisionTransformer(sd, { numHeads: 4, numFrames: 4, imgSize: 32, file: 'checkpoint.pt' });
+    expect(report.missing).toEqual([]);
+    const y = tf.tidy(() => encoder.apply(input));
+    expect(await diffTo(y, 'expected_target_features.npy')).toBeLessThan(1e-4);
+    y.dispose();
+    encoder.dispose();
+  });
+
+  it('a sin-cos state dict is detected as V-JEPA (grid from pos_embed); a named preset or release is checked against the weights', async () => {
+    const v1 = new VisionTransformer({ ...config, useRope: false });
+    const sd = await v1.stateDict();
+    v1.dispose();
+    const found = vitConfigFromStateDict(sd, { numHeads: 4, numFrames: 4 }).config;
+    expect([found.useRope, found.imgSize, found.numFrames]).toEqual([false, 32, 4]);
+    // the V-JEPA 2 release names a 1024-wide encoder: every mis-shaped key is listed
+    expect(() => loadVisionTransformer(selectStateDict(ckpt, 'target_encoder'), { preset: 'vitl', file: 'checkpoint.pt' })).toThrow(
+      /checkpoint\.pt.*blocks\.0\.attn\.qkv\.weight: expected \[3072, 1024\], received \[288, 96\]/s,
+    );
+    expect(() => loadVisionTransformer(sd, { preset: 'vit_enormous' })).toThrow(/one of tiny, .*vitg-384/);
+  });
+
+  it('the release table names the four V-JEPA 2 checkpoints with their resolutions', () => {
+    expect(Object.keys(VJEPA2_RELEASES)).toEqual(['vitl', 'vith', 'vitg', 'vitg-384']);
+    const g = vjepa2ReleaseConfig('vitg-384');
+    expect([g.embedDim, g.numHeads, g.imgSize, g.numFrames, g.useRope, g.patchSize, g.tubeletSize]).toEqual([1408, 22, 384, 64, true, 16, 2]);
+    expect(vjepa2ReleaseConfig('vitl', { numFrames: 16 }).numFrames).toBe(16);
+    expect(VJEPA2_RELEASES.vith.predictor).toEqual({ predictorEmbedDim: 384, depth: 12, numHeads: 12, numMaskTypes: 10 });
   });
 });
