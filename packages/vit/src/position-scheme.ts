@@ -23,6 +23,8 @@ export interface PositionSchemeCheck {
    * hub loader reads the released `.pt` files with `strict=False` because they still carry one.
    */
   ignorePosEmbed?: boolean;
+  /** How to build the module for a V-JEPA 2 state dict (the hint of that error). */
+  ropeHint?: string;
 }
 
 /**
@@ -59,7 +61,8 @@ export function checkPositionScheme(sd: StateDict, check: PositionSchemeCheck): 
     expected: `the fixed sin-cos table "${check.tableKey}" of a V-JEPA ${check.module} (useRope false)`,
     received: `a ${check.module} state dict without it: the layout of a V-JEPA 2 (RoPE) ${check.module}`,
     hint:
+      check.ropeHint ??
       `build the ${check.module} with useRope: true (official use_rope; presets vit_large_rope, vit_huge_rope, ` +
-      'vit_giant_xformers_rope), or let vitConfigFromStateDict / loadVisionTransformer detect it.',
+        'vit_giant_xformers_rope), or let vitConfigFromStateDict / loadVisionTransformer detect it.',
   });
 }
