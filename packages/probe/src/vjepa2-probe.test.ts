@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import { CheckpointError } from '@vjepa/errors';
-import { readNpy, readTorchCheckpoint, toFloat32, type StateDict } from '@vjepa/io';
+import { fromHfVjepa2, readNpy, readSafetensors, readTorchCheckpoint, stripPrefixes, toFloat32, toHfVjepa2, writeSafetensors, type StateDict } from '@vjepa/io';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AttentiveProbe } from './attentive-probe';
 import { attentiveProbeOptionsFromStateDict, loadAttentiveProbes, selectClassifiers } from './probe-checkpoint';
@@ -97,6 +97,20 @@ describe('V-JEPA 2 attentive probe (probe.pt: {"classifiers": [...]})', () => {
     const zero = vars.filter((v) => !grads[v.name] || tf.max(tf.abs(grads[v.name])).dataSync()[0] === 0);
     expect(zero).toHaveLength(0);
     tf.dispose([value, ...Object.values(grads)]);
+    probe.dispose();
+  });
+
+  it('loads from Hugging Face VJEPA2ForVideoClassification names (pooler.*, classifier.*) to the same logits', async () => {
+    const [sd] = selectClassifiers(ckpt, { file });
+    const model = readTorchCheckpoint(await bytes('checkpoint.pt'), { file: 'checkpoint.pt' }) as { target_encoder: StateDict };
+    const encoder = stripPrefixes(model.target_encoder);
+    const hf = readSafetensors(writeSafetensors(toHfVjepa2({ encoder, classifier: stripPrefixes(sd, ['module.']) }), { format: 'pt' })).tensors;
+    const { classifier } = fromHfVjepa2(hf, { file: 'model.safetensors' });
+    const probe = new AttentiveProbe({ ...attentiveProbeOptionsFromStateDict(classifier!, { numHeads: 4 }) });
+    probe.loadStateDict(classifier!, { file: 'model.safetensors' });
+    const y = probe.apply(feats);
+    expect(maxAbsDiff(await y.data(), expected)).toBeLessThan(1e-4);
+    y.dispose();
     probe.dispose();
   });
 });
