@@ -173,16 +173,17 @@ export class VJEPAPredictor {
       const n = kc + kt;
       const ctxTokens = linear(x, this.embedW, this.embedB); // [B, Kc, Dp]
       const tgtTokens = tf.tile(this.maskTokens[maskIndex], [b, kt, 1]); // [B, Kt, Dp]
-      const positions = tf.concat([ctxIdx, tgtIdx], 1); // [B, N] token indices
-      // sort by position (stable: a context token before a target token at the same index)
+      // token indices as float32 (exact below 2^24) so every backend's topk takes them
+      const positions = tf.cast(tf.concat([ctxIdx, tgtIdx], 1), 'float32'); // [B, N]
+      // sort by position (argsort = top-k of the negated positions; ties keep context before target)
       const sorted = tf.topk(tf.neg(positions), n, true); // values = -sorted positions, indices = order
       const order = sorted.indices; // [B, N]
       let seq = gatherTokens(tf.concat([ctxTokens, tgtTokens], 1), order); // [B, N, Dp] sorted
-      const rope = rotary.embedding(c.grid, tf.neg(sorted.values)); // cos/sin [B, 1, N, hd]
+      const rope = rotary.embedding(c.grid, tf.cast(tf.neg(sorted.values), 'int32')); // cos/sin [B, 1, N, hd]
       for (const block of this.blocks) seq = block.apply(seq, { rope });
       seq = layerNorm(seq, this.normW, this.normB, c.layerNormEps);
       // restore the order (inverse permutation) and keep the target part
-      const inverse = tf.topk(tf.neg(order), n, true).indices; // [B, N]: original slot -> sorted slot
+      const inverse = tf.topk(tf.neg(tf.cast(order, 'float32')), n, true).indices; // [B, N]: original slot -> sorted slot
       const targets = gatherTokens(seq, tf.slice(inverse, [0, kc], [b, kt])); // [B, Kt, Dp]
       return linear(targets, this.projW, this.projB); // [B, Kt, outDim]
     });
