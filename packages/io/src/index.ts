@@ -33,5 +33,7 @@ export { PyCallable, newDict, unpickle } from './pickle-reader';
 export type { UnpickleOptions } from './pickle-reader';
 export { crc32 } from './crc32';
 export { readTorchCheckpointFile } from './torch-file';
+export { fromHfVjepa2, isHfVjepa2StateDict, toHfVjepa2 } from './hf-vjepa2';
+export type { Vjepa2Parts } from './hf-vjepa2';
 export { readTorchFromSource } from './torch-reader';
 export type { ByteSource } from './zip-reader';

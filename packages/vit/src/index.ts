@@ -25,4 +25,17 @@ export type { TokenGrid, VitConfig, VitConfigInput, VitPresetName } from './conf
 export { loadParams, paramsStateDict } from './module-state';
 export type { FixedTable, LoadOptions } from './module-state';
 export { VisionTransformer } from './vision-transformer';
-export type { VitApplyOptions, VitOptions } from './vision-transformer';
+export type { VitApplyOptions, VitLoadOptions, VitOptions } from './vision-transformer';
+export { applyRotary, RotaryCache } from './rope';
+export type { RotaryEmbedding } from './rope';
+export { pairSwapIndices, ropeAxisDim, ropeTables, tokenPosition } from './rope-frequencies';
+export type { RopeTables } from './rope-frequencies';
+export type { AttentionApplyOptions } from './attention';
+export { checkPositionScheme } from './position-scheme';
+export type { PositionSchemeCheck } from './position-scheme';
+export { vitConfigFromStateDict } from './config-from-state-dict';
+export type { DetectedVit, VitDetectOptions } from './config-from-state-dict';
+export { loadVisionTransformer } from './load-vision-transformer';
+export type { LoadVisionTransformerOptions, LoadedVisionTransformer } from './load-vision-transformer';
+export { VJEPA2_RELEASES, isVjepa2Release, vjepa2ReleaseConfig } from './vjepa2-releases';
+export type { Vjepa2Release, Vjepa2ReleaseName } from './vjepa2-releases';
