@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AttentiveProbe } from '@vjepa/probe';
 import { AdamW, emaUpdate } from '@vjepa/optim';
 import { encoderVarianceCovariance, featureSpread, meanSquaredError, normalizedPixelTargets, regressionLoss, varianceRegulariser } from '@vjepa/trainer';
-import { Block, PatchEmbed3D, ParamStore, gatherTokens, gelu, layerNorm, linear, scaledDotProductAttention } from '@vjepa/vit';
+import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
+import { Block, PatchEmbed3D, ParamStore, VisionTransformer, gatherTokens, gelu, layerNorm, linear, scaledDotProductAttention } from '@vjepa/vit';
 import { seededValues } from '../wasm/test-helpers';
 
 /** One conformance case: inputs built fresh on the active backend, and the op under test. */
@@ -84,6 +85,26 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     name: 'transformer block (qkv split, rank-5 transpose, attention, MLP, residuals)',
     inputs: () => [seeded([2, 6, 16], 13)],
     fn: (x) => withStore(14, (s) => new Block(s, 'b', { dim: 16, numHeads: 4 })).apply(x),
+  },
+  {
+    name: 'V-JEPA 2 RoPE encoder on kept tokens (rotations, positions from indices)',
+    inputs: () => [seeded([2, 4, 16, 16, 3], 51), ints([0, 3, 5, 8, 13, 21, 30, 31, 1, 2, 9, 10, 17, 18, 25, 26], [2, 8])],
+    fn: (clip, idx) => {
+      const vit = new VisionTransformer({ embedDim: 48, depth: 1, numHeads: 2, patchSize: 4, tubeletSize: 2, numFrames: 4, imgSize: 16, useRope: true }, { seed: 52, trainable: false });
+      const y = vit.apply(clip, { indices: idx, checkIndices: false });
+      return y;
+    },
+    gradOf: [0],
+  },
+  {
+    name: 'V-JEPA 2 RoPE predictor (tokens sorted by position, order restored)',
+    inputs: () => [seeded([2, 5, 48], 53), ints([0, 4, 9, 20, 31, 1, 2, 3, 16, 17], [2, 5]), ints([5, 6, 7, 2, 3, 4, 5, 6], [2, 4])],
+    fn: (ctx, ctxIdx, tgtIdx) => {
+      const enc = { embedDim: 48, depth: 1, numHeads: 2, patchSize: 4, tubeletSize: 2, numFrames: 4, imgSize: 16, useRope: true };
+      const pred = new VJEPAPredictor(predictorConfigFor(new VisionTransformer(enc, { trainable: false }).config, { predictorEmbedDim: 24, depth: 1, numMaskTypes: 2 }), { seed: 54, trainable: false });
+      return pred.apply(ctx, ctxIdx, tgtIdx, 1, { checkIndices: false });
+    },
+    gradOf: [0],
   },
   {
     name: '3-D patch embedding (tubelet 2, patch 4) plus a broadcast position table',

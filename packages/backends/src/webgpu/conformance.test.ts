@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { BackendError } from '@vjepa/errors';
 import { readNpy, readTorchCheckpoint, selectStateDict, toFloat32, toInt32, type StateDict } from '@vjepa/io';
 import { multiblock3d } from '@vjepa/masking';
-import { AttentiveProbe, trainProbe } from '@vjepa/probe';
+import { AttentiveProbe, loadAttentiveProbes, trainProbe } from '@vjepa/probe';
 import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
 import { createTrainer, type StepMetrics } from '@vjepa/trainer';
 import { FUSED_ADAMW_KERNEL, FUSED_EMA_KERNEL } from '@vjepa/optim';
@@ -126,6 +126,44 @@ describe.runIf(adapter !== null)('WebGPU conformance: the official-parity fixtur
   });
 });
 
+const V2 = new URL('../../../../fixtures/vjepa2-parity/', import.meta.url);
+const npy2 = async (name: string) => readNpy(new Uint8Array(await readFile(new URL(name, V2))), { file: name });
+
+describe.runIf(adapter !== null)('WebGPU conformance: the V-JEPA 2 fixture (RoPE)', () => {
+  it('RoPE encoder, RoPE predictor and the V-JEPA 2 probe reproduce the official outputs within 1e-4 on webgpu', async () => {
+    const ckpt = readTorchCheckpoint(new Uint8Array(await readFile(new URL('checkpoint.pt', V2))), { file: 'checkpoint.pt' });
+    const probeCkpt = readTorchCheckpoint(new Uint8Array(await readFile(new URL('probe.pt', V2))), { file: 'probe.pt' });
+    const [input, ctx, tgt, expTarget, expContext, expPred, expLogits] = await Promise.all(
+      ['input', 'ctx_idx', 'tgt_idx', 'expected_target_features', 'expected_context_features', 'expected_predictions', 'expected_probe_logits'].map((n) => npy2(`${n}.npy`)),
+    );
+    const diffs = await on('webgpu', async () => {
+      const cfg = { embedDim: 96, depth: 2, numHeads: 4, patchSize: 8, tubeletSize: 2, numFrames: 4, imgSize: 32, useRope: true };
+      const target = new VisionTransformer(cfg, { trainable: false });
+      target.loadStateDict(selectStateDict(ckpt, 'target_encoder'));
+      const encoder = new VisionTransformer(cfg, { trainable: false });
+      encoder.loadStateDict(selectStateDict(ckpt, 'encoder'));
+      const predictor = new VJEPAPredictor(predictorConfigFor(encoder.config, { predictorEmbedDim: 48, depth: 2, numMaskTypes: 2, zeroInitMaskTokens: false }), { trainable: false });
+      predictor.loadStateDict(selectStateDict(ckpt, 'predictor'));
+      const [probe] = loadAttentiveProbes(probeCkpt, { numHeads: 4 });
+      const clip = channelsFirstToLast(tf.tensor(toFloat32(input), input.shape as number[]));
+      const ctxIdx = tf.tensor2d(toInt32(ctx), ctx.shape as [number, number], 'int32');
+      const tgtIdx = tf.tensor2d(toInt32(tgt), tgt.shape as [number, number], 'int32');
+      const outs = tf.tidy(() => [
+        target.apply(clip),
+        encoder.apply(clip, { indices: ctxIdx }),
+        predictor.apply(tf.tensor(toFloat32(expContext), expContext.shape as number[]), ctxIdx, tgtIdx, 1),
+        probe.apply(tf.tensor(toFloat32(expTarget), expTarget.shape as number[]) as tf.Tensor3D),
+      ]);
+      const values = await Promise.all(outs.map(async (t) => t.data()));
+      tf.dispose([...outs, clip, ctxIdx, tgtIdx]);
+      for (const m of [target, encoder, predictor, probe]) m.dispose();
+      return [expTarget, expContext, expPred, expLogits].map((e, i) => maxAbsDiff(values[i], toFloat32(e)));
+    });
+    for (const d of diffs) expect(d).toBeLessThan(1e-4);
+    console.log(`WebGPU V-JEPA 2 parity (max abs): target ${diffs[0].toExponential(1)}, context ${diffs[1].toExponential(1)}, predictions ${diffs[2].toExponential(1)}, probe ${diffs[3].toExponential(1)}`);
+  });
+});
+
 // A small V-JEPA setting: 4 frames of 16x16, patch 4, tubelet 2 (32 tokens), width 32, two mask types.
 const VIT = { embedDim: 32, depth: 2, numHeads: 4, patchSize: 4, tubeletSize: 2, numFrames: 4, imgSize: 16 } as const;
 const MASKS = () => {
@@ -146,10 +184,12 @@ interface Run {
   weights: Float32Array[];
 }
 
-async function train(steps: number, objective: 'features' | 'pixels' = 'features'): Promise<Run> {
-  const encoder = new VisionTransformer(VIT, { seed: 3 });
+async function train(steps: number, objective: 'features' | 'pixels' = 'features', useRope = false): Promise<Run> {
+  const encoder = new VisionTransformer({ ...VIT, useRope }, { seed: 3 });
   const outDim = objective === 'pixels' ? 2 * 4 * 4 * 3 : undefined;
-  const predictor = new VJEPAPredictor(predictorConfigFor(encoder.config, { predictorEmbedDim: 16, depth: 1, numMaskTypes: 2, ...(outDim ? { outDim } : {}) }), { seed: 4 });
+  // RoPE needs head width >= 6 (the predictor uses the encoder's 4 heads): 24 wide instead of 16.
+  const predictorEmbedDim = useRope ? 24 : 16;
+  const predictor = new VJEPAPredictor(predictorConfigFor(encoder.config, { predictorEmbedDim, depth: 1, numMaskTypes: 2, ...(outDim ? { outDim } : {}) }), { seed: 4 });
   const trainer = createTrainer({ encoder, predictor, masking: MASKS(), config: { ...CONFIG, loss: { ...CONFIG.loss, objective } }, seed: 5 });
   const metrics: StepMetrics[] = [];
   for (let s = 0; s < steps; s++) {
@@ -184,6 +224,12 @@ describe.runIf(adapter !== null)('WebGPU conformance: training', () => {
       worst = Math.max(worst, expectClose(gpu.weights[i], w, `weight ${i}`, 1e-4, 0));
     });
     console.log(`WebGPU 3 steps: max weight difference ${worst.toExponential(1)}`);
+  });
+
+  it('a V-JEPA 2 (RoPE) model trains the same on webgpu', async () => {
+    const cpu = await on('cpu', () => train(2, 'features', true));
+    const gpu = await on('webgpu', () => train(2, 'features', true));
+    cpu.metrics.forEach((c, s) => expect(Math.abs(gpu.metrics[s].loss - c.loss) / c.loss).toBeLessThan(1e-5));
   });
 
   it('the pixel objective trains the same on webgpu', async () => {
@@ -223,6 +269,7 @@ describe.runIf(adapter !== null)('WebGPU conformance: training', () => {
     const workload = async () => {
       await train(3);
       await train(1, 'pixels');
+      await train(1, 'features', true);
       const feats = seeded([8, 6, 16], 9) as tf.Tensor3D;
       const probe = new AttentiveProbe({ embedDim: 16, numHeads: 4, numClasses: 3, seed: 8 });
       await trainProbe(probe, feats, Int32Array.from({ length: 8 }, (_, i) => i % 3), { epochs: 1, batchSize: 4 });
