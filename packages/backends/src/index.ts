@@ -19,3 +19,7 @@ export type { WebGpuDeviceInfo, WebGpuLoadOptions } from './webgpu/load-webgpu';
 export { guardWebGpuBackend } from './webgpu/error-guard';
 export type { WebGpuErrorGuard, WebGpuErrorRecord } from './webgpu/error-guard';
 export { chunkedAddNConfig } from './webgpu/add-n';
+export { fusedAttentionWebGpuConfigs } from './webgpu/fused-attention';
+export { fusedElementwiseWebGpuConfigs } from './webgpu/fused-elementwise';
+export { fusedLayerNormWebGpuConfigs } from './webgpu/fused-layer-norm';
+export { tiledBatchMatMulConfig } from './webgpu/tiled-matmul';

@@ -31,6 +31,7 @@ import { FUSED_ATTENTION, FUSED_ATTENTION_GRAD } from './fused-attention';
 import { FUSED_ELEMENTWISE_NAMES } from './fused-elementwise';
 import { FUSED_LAYER_NORM_NAMES } from './fused-layer-norm';
 import { webgpuDeviceInfo } from './load-webgpu';
+import { tiledBatchMatMulConfig } from './tiled-matmul';
 import { webgpuForTests } from './test-env';
 
 const adapter = await webgpuForTests('WebGPU conformance suite');
@@ -80,6 +81,34 @@ it('the fused kernels carry the names @vjepa/vit and @vjepa/optim look up', () =
   expect([FUSED_LAYER_NORM_NAMES.forward, FUSED_LAYER_NORM_NAMES.grad]).toEqual([FUSED_LAYER_NORM_KERNEL, FUSED_LAYER_NORM_GRAD_KERNEL]);
   const n = FUSED_ELEMENTWISE_NAMES;
   expect([n.gelu, n.geluGrad, n.adamw, n.ema]).toEqual([FUSED_GELU_KERNEL, FUSED_GELU_GRAD_KERNEL, FUSED_ADAMW_KERNEL, FUSED_EMA_KERNEL]);
+});
+
+describe.runIf(adapter !== null)('WebGPU conformance: the tiled matmul (opt-in, VJEPA_WEBGPU_MATMUL=tiled)', () => {
+  it.each([
+    [[130, 70], [70, 200], false, false],
+    [[70, 130], [70, 200], true, false],
+    [[130, 70], [200, 70], false, true],
+    [[70, 130], [200, 70], true, true],
+    [[3, 129, 65], [3, 65, 131], false, false],
+    [[3, 65, 129], [3, 131, 65], true, true],
+    [[2, 2, 100, 33], [2, 2, 33, 90], false, false],
+    [[4, 100, 33], [33, 90], false, false],
+    [[100, 33], [4, 33, 90], false, false],
+  ] as const)('a %j x b %j (transposeA %s, transposeB %s) matches cpu, values and gradients', async (a, b, tA, tB) => {
+    const c = { name: 'tiled', inputs: () => [seeded([...a], 61), seeded([...b], 62)], fn: (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, tA, tB), ...(a.length !== b.length ? { gradOf: [a.length > b.length ? 0 : 1] } : {}) };
+    const stock = tf.getKernel('BatchMatMul', 'webgpu')!;
+    tf.unregisterKernel('BatchMatMul', 'webgpu');
+    tf.registerKernel(tiledBatchMatMulConfig(stock));
+    try {
+      const cpu = await on('cpu', () => runCase(c));
+      const gpu = await on('webgpu', () => runCase(c));
+      cpu.outputs.forEach((want, i) => expectClose(gpu.outputs[i], want, `output ${i}`));
+      cpu.grads.forEach((want, i) => expectClose(gpu.grads[i], want, `gradient ${i}`));
+    } finally {
+      tf.unregisterKernel('BatchMatMul', 'webgpu');
+      tf.registerKernel(stock);
+    }
+  });
 });
 
 // --- model level ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { type WebGpuErrorGuard, guardWebGpuBackend } from './error-guard';
 import { fusedAttentionWebGpuConfigs } from './fused-attention';
 import { fusedElementwiseWebGpuConfigs } from './fused-elementwise';
 import { fusedLayerNormWebGpuConfigs } from './fused-layer-norm';
+import { tiledBatchMatMulConfig } from './tiled-matmul';
 
 /** Options of {@link loadWebGpuBackend}. */
 export interface WebGpuLoadOptions {
@@ -30,7 +31,10 @@ export interface WebGpuDeviceInfo {
   readonly features: readonly string[];
   /** Errors Dawn reported; the guard throws on each (see {@link guardWebGpuBackend}). */
   readonly guard: WebGpuErrorGuard;
-  /** Our fused kernels registered for this device (`VJEPA_WEBGPU_FUSED=0` turns them off, for comparison). */
+  /**
+   * Our kernels registered for this device: the fused ones unless `VJEPA_WEBGPU_FUSED=0`, and the tiled
+   * matmul when `VJEPA_WEBGPU_MATMUL=tiled` (for comparison on a GPU).
+   */
   readonly fusedKernels: readonly string[];
 }
 
@@ -109,9 +113,16 @@ export async function loadWebGpuBackend(options: WebGpuLoadOptions = {}): Promis
   for (const config of fused ? fusedConfigs : []) {
     if (tf.getKernel(config.kernelName, 'webgpu') === undefined) tf.registerKernel(config);
   }
+  // Our tiled matmul is opt-in until a GPU benchmark shows it beats the stock kernel there.
+  const tiled = process.env.VJEPA_WEBGPU_MATMUL === 'tiled';
+  const stockMatMul = tf.getKernel('BatchMatMul', 'webgpu');
+  if (tiled && stockMatMul && !(stockMatMul as { vjepaTiled?: boolean }).vjepaTiled) {
+    tf.unregisterKernel('BatchMatMul', 'webgpu');
+    tf.registerKernel({ ...tiledBatchMatMulConfig(stockMatMul), vjepaTiled: true } as tf.KernelConfig);
+  }
   const limits: Record<string, number> = {};
   for (const name of LIMITS) limits[name] = device.limits[name];
-  current = { adapter: found.name, software: found.software, limits, features: requiredFeatures, guard, fusedKernels: fused ? ['attention', 'layer norm', 'GELU', 'AdamW', 'EMA'] : [] };
+  current = { adapter: found.name, software: found.software, limits, features: requiredFeatures, guard, fusedKernels: [...(fused ? ['attention', 'layer norm', 'GELU', 'AdamW', 'EMA'] : []), ...(tiled ? ['tiled matmul'] : [])] };
   await activate();
   return describe(current);
 }
@@ -146,6 +157,6 @@ async function activate(): Promise<void> {
 
 function describe(info: WebGpuDeviceInfo): string {
   const f16 = info.features.includes('shader-f16') ? ', shader-f16' : '';
-  const fused = info.fusedKernels.length > 0 ? `fused ${info.fusedKernels.join(', ')}` : 'no fused kernels';
+  const fused = info.fusedKernels.length > 0 ? `our kernels: ${info.fusedKernels.join(', ')}` : 'stock tfjs kernels only';
   return `tfjs-backend-webgpu on Dawn, adapter ${info.adapter}; ${info.limits.maxStorageBuffersPerShaderStage} storage buffers per stage${f16}; ${fused}; errors checked`;
 }
