@@ -188,7 +188,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
   };
   const decimal = (s: string): number | bigint => {
     if (!/^[-+]?\d+$/.test(s)) throw fail('a decimal integer', previewValue(s, { maxLength: 80 }));
-    if (s.length > MAX_INT_DIGITS + 1) throw fail(`a decimal integer of at most ${MAX_INT_DIGITS} digits (Python's own limit)`, `${s.length} characters`);
+    if (s.length - (s[0] === '-' || s[0] === '+' ? 1 : 0) > MAX_INT_DIGITS) throw fail(`a decimal integer of at most ${MAX_INT_DIGITS} digits (Python's own limit)`, `${s.length} characters`);
     return int(BigInt(s));
   };
 
