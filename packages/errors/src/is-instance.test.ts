@@ -62,6 +62,16 @@ describe('isInstance per class', () => {
     expect(DataError.isInstance(new PlainSub('x'))).toBe(true);
   });
 
+  it('is declared by every exported class (a new class without its own marker would inherit VjepaError.isInstance)', () => {
+    const exported = Object.entries(errors).filter(([, v]) => typeof v === 'function' && v.prototype instanceof VjepaError);
+    expect(exported.map(([name]) => name).sort()).toEqual(Object.keys(classes).sort());
+    for (const [name, cls] of exported) {
+      expect(Object.prototype.hasOwnProperty.call(cls, 'marker'), `${name}.marker`).toBe(true);
+      expect(Object.prototype.hasOwnProperty.call(cls, 'isInstance'), `${name}.isInstance`).toBe(true);
+      expect((cls as { marker: string }).marker).toBe(`vjepa.error.${name}`);
+    }
+  });
+
   it('never throws, even on a proxy whose traps throw', () => {
     const hostile = new Proxy({}, { get() { throw new Error('trap'); } });
     expect(CheckpointError.isInstance(hostile)).toBe(false);
