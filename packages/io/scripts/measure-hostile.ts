@@ -6,7 +6,7 @@
 // growth bound the suite asserts, and what the call ended in.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ioHostileRows } from '../src/hostile-inputs.test-util';
+import { ioHostileRows, removeHostileScratch } from '../src/hostile-inputs.test-util';
 import { checkHostile, runHostile } from '../src/testing/hostile';
 
 const BOMB = 8 * 1024 ** 3;
@@ -38,6 +38,7 @@ if (process.argv[2] === '--row') {
     ended,
     problems: checkHostile(row, outcome),
   };
+  removeHostileScratch();
   process.stdout.write(`${JSON.stringify(m)}\n`);
 } else {
   const runs = Number(process.argv[2] ?? 3);
