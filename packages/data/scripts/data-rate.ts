@@ -3,14 +3,15 @@
 //
 //   node_modules/.bin/tsx --conditions=@vjepa/source packages/data/scripts/data-rate.ts DIR [--epochs 6] [--frames 8] [--step 1] [--size 37] [--concurrency 2]
 //
-// Both read the same (file, clip window) sequence: a VideoFolderDataset through createLoader with the
-// train transform (crop 32), batch 8, dropLast, as vjepa-train does. "whole" decodes every sample's
-// file in full with decodeVideo and takes the clip's frames (what the dataset did before); "sampled"
-// is the dataset as it is now (first read of a file: one index pass; then only the sampled frames).
-// The first epoch of "sampled" (index passes) is reported apart. CPU is the reaped children's
-// (ffmpeg) from /proc/self/stat; wall times on a shared machine are noisy.
+// All read the same (file, clip window) sequence through createLoader with the train transform
+// (crop 32), batch 8, dropLast, as vjepa-train does, for --epochs epochs after every file was read
+// once: "whole" decodes each sample's file in full with decodeVideo and takes the clip's frames (the
+// dataset before frame indexes); "sampled" is VideoFolderDataset with cacheBytes 0 (index once, then
+// seek and decode only the sampled frames); "memory" is it with the default cache (small videos kept
+// whole after their index pass). CPU is the reaped children's (ffmpeg) from /proc/self/stat; wall
+// times on a shared machine are noisy.
 import { readFileSync } from 'node:fs';
-import { VideoFolderDataset, createLoader, createTrainTransform, decodeVideo, sampleClipIndices, type Dataset } from '../src/index';
+import { VideoFolderDataset, createDataRng, createLoader, createTrainTransform, decodeVideo, sampleClipIndices, type Dataset } from '../src/index';
 
 const args = process.argv.slice(2);
 const dir = args[0];
@@ -33,7 +34,8 @@ const childCpuSec = () => {
   return (Number(f[13]) + Number(f[14])) / 100;
 };
 
-const ds = await VideoFolderDataset.open(dir, { sampling, decode, includeImages: false });
+const open = (cacheBytes: number) => VideoFolderDataset.open(dir, { sampling, decode, includeImages: false, cacheBytes });
+const ds = await open(0);
 // the same samples, decoded the old way
 const whole: Dataset = {
   length: ds.length,
@@ -51,8 +53,8 @@ const whole: Dataset = {
 };
 const transform = createTrainTransform({ cropSize: 32, scale: [0.6, 1], ratio: [0.75, 1.35] });
 
-async function measure(dataset: Dataset, startEpoch: number, count: number) {
-  const loader = createLoader(dataset, { batchSize, seed: 0, dropLast: true, transform, startEpoch, epochs: count, concurrency });
+async function measure(dataset: Dataset, count: number) {
+  const loader = createLoader(dataset, { batchSize, seed: 0, dropLast: true, transform, startEpoch: 1, epochs: count, concurrency });
   const c0 = childCpuSec();
   const t0 = performance.now();
   let clips = 0;
@@ -61,11 +63,22 @@ async function measure(dataset: Dataset, startEpoch: number, count: number) {
   return { clips, perSec: clips / wall, cpuMs: ((childCpuSec() - c0) * 1000) / clips };
 }
 
-console.log(`${ds.length} videos, ${sampling.framesPerClip} frames step ${sampling.frameStep}, decode short side ${decode.size}, batch ${batchSize}, concurrency ${concurrency}`);
-const first = await measure(ds, 0, 1);
-console.log(`sampled, epoch 0 (index passes): ${first.perSec.toFixed(1)} clips/s, ffmpeg ${first.cpuMs.toFixed(1)} ms CPU/clip`);
-const later = await measure(ds, 1, epochs);
-console.log(`sampled, epochs 1-${epochs}:         ${later.perSec.toFixed(1)} clips/s, ffmpeg ${later.cpuMs.toFixed(1)} ms CPU/clip  (${JSON.stringify(ds.decodeCounts())})`);
-const old = await measure(whole, 1, epochs);
-console.log(`whole-file decode, epochs 1-${epochs}: ${old.perSec.toFixed(1)} clips/s, ffmpeg ${old.cpuMs.toFixed(1)} ms CPU/clip`);
-console.log(`ffmpeg CPU per clip: ${(old.cpuMs / later.cpuMs).toFixed(2)}x less when decoding only the sampled frames`);
+/** Reads every file once (index passes), timed apart. */
+async function firstReads(dataset: VideoFolderDataset) {
+  const c0 = childCpuSec();
+  for (let i = 0; i < dataset.length; i++) await dataset.get(i, { rng: createDataRng(i), epoch: 0 });
+  return ((childCpuSec() - c0) * 1000) / dataset.length;
+}
+
+console.log(`${ds.length} videos, ${sampling.framesPerClip} frames step ${sampling.frameStep}, decode short side ${decode.size}, batch ${batchSize}, concurrency ${concurrency}, ${epochs} epochs of ${Math.floor(ds.length / batchSize)} batch(es)`);
+const cached = await open(256 * 1024 * 1024);
+const first0 = await firstReads(ds);
+const first1 = await firstReads(cached);
+console.log(`first read of each file (index pass + clip), ffmpeg CPU/file: ${first0.toFixed(1)} ms without cache, ${first1.toFixed(1)} ms keeping frames`);
+const old = await measure(whole, epochs);
+console.log(`whole-file decode per clip:        ${old.perSec.toFixed(1).padStart(6)} clips/s, ffmpeg ${old.cpuMs.toFixed(1).padStart(6)} ms CPU/clip`);
+const seek = await measure(ds, epochs);
+console.log(`sampled frames only (cacheBytes 0): ${seek.perSec.toFixed(1).padStart(6)} clips/s, ffmpeg ${seek.cpuMs.toFixed(1).padStart(6)} ms CPU/clip  ${JSON.stringify(ds.decodeCounts())}`);
+const mem = await measure(cached, epochs);
+console.log(`cut from memory (default cache):    ${mem.perSec.toFixed(1).padStart(6)} clips/s, ffmpeg ${mem.cpuMs.toFixed(1).padStart(6)} ms CPU/clip  ${JSON.stringify(cached.decodeCounts())}`);
+console.log(`ffmpeg CPU per clip: ${(old.cpuMs / seek.cpuMs).toFixed(2)}x less decoding only the sampled frames`);

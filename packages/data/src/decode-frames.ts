@@ -135,9 +135,8 @@ function outputSize(run: FfmpegRun, count: number): { height: number; width: num
  * each group of nearby frames is one ffmpeg run that seeks to the keyframe before it (`-ss`,
  * `-noaccurate_seek`, `-copyts`), keeps the wanted frames by their exact timestamps (`select`), scales
  * only those, and stops after the last (`-frames:v`). `showinfo` reports the timestamps of what came
- * out; a run whose frames are not exactly the wanted ones (a demuxer that seeks past the keyframe, a
- * decoder that complains after a seek) is redone from the first frame, selecting by frame count,
- * which is exact by construction. Files without usable timestamps always decode from the start. The
+ * out; a run whose frames are not exactly the keyframe and the wanted ones (a demuxer that seeks past
+ * the keyframe) is redone from the first frame, selecting by frame count, which is exact by construction. Files without usable timestamps always decode from the start. The
  * pixels are those of `decodeVideo(path, { size })` at the same indices (tested on real clips).
  *
  * @example
@@ -179,16 +178,23 @@ export async function decodeFrames(index: FrameIndex, wanted: ArrayLike<number>,
 
   const seek = async (segment: Segment) => {
     const pts = index.pts as NonNullable<FrameIndex['pts']>;
-    const expected = segment.frames.map((f) => framePts(pts, f));
+    // The keyframe is output too: seeing it proves the decode went through it, so every later
+    // frame is whole whatever the demuxer landed on before it.
+    const withKey = segment.frames[0] === segment.key ? segment.frames : [segment.key, ...segment.frames];
+    const expected = withKey.map((f) => framePts(pts, f));
     const select = expected.map((p) => `eq(pts,${p})`).join('+');
     const args = [...baseArgs(seekTarget(index, segment.key), index.path), ...outputArgs(select, scale, expected.length)];
     const run = await runFfmpeg(index.path, args, options.ffmpegPath);
     const got = outputSize(run, expected.length);
     const out = parseShowinfo(run.stderr).frames.map((f) => f.pts);
-    const exact = run.code === 0 && run.info.errors.length === 0 && got !== null && out.length === expected.length && out.every((p, i) => p === expected[i]);
-    if (exact) {
+    // Decoder errors are not checked here: the index pass decoded the whole file without any (or
+    // tolerateErrors allowed them), so these come from frames before the keyframe that reference
+    // earlier ones (leading B-frames of an open GOP), which are never output.
+    const exact = run.code === 0 && out.length === expected.length && out.every((p, i) => p === expected[i]);
+    if (exact && got !== null) {
       result.seeks++;
-      return { bytes: run.stdout, got: got as { height: number; width: number } };
+      const skip = (withKey.length - segment.frames.length) * got.height * got.width * 3;
+      return { bytes: run.stdout.subarray(skip), got };
     }
     result.fallbacks++;
     return fromStart(segment.frames);

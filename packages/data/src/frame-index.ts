@@ -40,7 +40,7 @@ export interface FrameIndex {
    * increasing (such files are decoded from the start and frames picked by count).
    */
   pts: FramePts | null;
-  /** Sorted indices of the frames the decoder marked as keyframes. */
+  /** Sorted indices of the frames the decoder marked as keyframes (intra ones: where a decode can start). */
   keyframes: Int32Array;
   /** Whether any frame is a B-frame (the demuxer then seeks by decode timestamps; see decode-frames). */
   hasBFrames: boolean;
@@ -168,7 +168,9 @@ export async function indexVideo(path: string, options: IndexOptions = {}): Prom
   if (frames.length === 0) {
     throw new DataError(path, { expected: 'a video with at least one decodable frame', received: `0 frames; ffmpeg said: ${run.info.lastLine}` });
   }
-  const keyframes = Int32Array.from(frames.flatMap((f, k) => (f.key ? [k] : [])));
+  // A seek may start only at an intra keyframe: a key P-frame is a gradual-refresh recovery point,
+  // whose following frames are not yet whole. Codecs without picture types ('?') are taken at their word.
+  const keyframes = Int32Array.from(frames.flatMap((f, k) => (f.key && f.type !== 'P' && f.type !== 'B' ? [k] : [])));
   const index: FrameIndex = {
     path,
     numFrames: frames.length,
