@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { DataError } from '@vjepa/errors';
 import { type FfmpegInfo, parseFfmpegInfo } from './ffmpeg-info';
 import { resolveFfmpegPath } from './ffmpeg-path';
@@ -31,7 +31,9 @@ export interface FfmpegRun {
  */
 export async function runFfmpeg(path: string, args: string[], ffmpegPath?: string, maxStdoutBytes = Infinity): Promise<FfmpegRun> {
   try {
-    const s = await stat(path);
+    // synchronous on purpose: a read started from resolved promises reaches spawn() without waiting
+    // for the event loop, which a synchronous training step may hold for a long time
+    const s = statSync(path);
     if (!s.isFile()) throw new Error('not a regular file');
   } catch (cause) {
     throw new DataError(path, { expected: 'an existing video or image file', received: (cause as Error).message, cause });
