@@ -136,8 +136,9 @@ function outputSize(run: FfmpegRun, count: number): { height: number; width: num
  * `-noaccurate_seek`, `-copyts`), keeps the wanted frames by their exact timestamps (`select`), scales
  * only those, and stops after the last (`-frames:v`). `showinfo` reports the timestamps of what came
  * out; a run whose frames are not exactly the keyframe and the wanted ones (a demuxer that seeks past
- * the keyframe) is redone from the first frame, selecting by frame count, which is exact by construction. Files without usable timestamps always decode from the start. The
- * pixels are those of `decodeVideo(path, { size })` at the same indices (tested on real clips).
+ * the keyframe) is redone from the first frame, selecting by frame count, which is exact by
+ * construction. Files without usable timestamps always decode from the start. The pixels are those
+ * of `decodeVideo(path, { size })` at the same indices (tested on real clips).
  *
  * @example
  * const index = await indexVideo('clip.mp4');
