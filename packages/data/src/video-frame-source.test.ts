@@ -24,11 +24,16 @@ describe('VideoFrameSource', () => {
     expect(b.frames).toEqual(full.frames.subarray(0, frameBytes));
     expect((await source.index(mars)).numFrames).toBe(25);
     await expect(source.frames(mars, Int32Array.of(25))).rejects.toThrow(ConfigError);
+    // exactly 1/16 of the budget is still kept
+    const edge = new VideoFrameSource({ decode, cacheBytes: 16 * full.frames.length });
+    await edge.frames(mars, Int32Array.of(0));
+    expect(edge.counts().kept).toBe(1);
   });
 
   it('decodes only the sampled frames when the video does not fit (or the cache is off), with the same bytes', async () => {
     const full = await decodeVideo(mars, decode);
-    for (const cacheBytes of [0, full.frames.length - 1]) {
+    // off; smaller than the video; larger than what is left (16 * size - 1: the video is over 1/16 of it)
+    for (const cacheBytes of [0, full.frames.length - 1, 16 * full.frames.length - 1]) {
       const source = new VideoFrameSource({ decode, cacheBytes });
       const got = await source.frames(mars, Int32Array.of(24, 24, 5));
       const counts = source.counts();

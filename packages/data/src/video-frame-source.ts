@@ -23,9 +23,10 @@ export interface FrameSourceOptions {
   /**
    * Bytes of decoded frames (at `decode.size`) kept in memory for the source's lifetime, default
    * {@link DEFAULT_FRAME_CACHE_BYTES}. A video's first read decodes all of it anyway (the index pass);
-   * when its frames fit in what is left they are kept, and its later clips are cut from memory with
-   * no ffmpeg run (decode once, cut every epoch's clips). Videos that do not fit decode only their
-   * sampled frames each time. 0 keeps nothing.
+   * when its frames fit in what is left, and in 1/16 of the budget (which bounds what concurrent first
+   * reads hold), they are kept, and its later clips are cut from memory with no ffmpeg run (decode
+   * once, cut every epoch's clips). Videos that do not fit decode only their sampled frames each
+   * time. 0 keeps nothing.
    */
   cacheBytes?: number;
 }
@@ -120,7 +121,9 @@ export class VideoFrameSource {
     let video = this.videos.get(path);
     if (video === undefined) {
       const decode = this.options.decode ?? {};
-      const room = this.cacheBytes - this.tally.keptBytes;
+      // One video may take 1/16 of the budget: several index passes run at once, each holding up to
+      // that much output before it knows whether the video fits, so together they stay within it.
+      const room = Math.min(this.cacheBytes - this.tally.keptBytes, this.cacheBytes / 16);
       video = indexVideo(path, {
         ffmpegPath: decode.ffmpegPath,
         tolerateErrors: decode.tolerateErrors,
