@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Training clips/s on real video vs the embedded Moving MNIST, same model, same run conditions.
 //
-//   node packages/data/scripts/train-video-rate.mjs --videos /tmp/clips [--steps 60] [--repeats 3] [--skip 10] [--set k=v ...]
+//   node packages/data/scripts/train-video-rate.mjs --videos /tmp/clips [--steps 60] [--repeats 3] [--skip 10] [--baseline DIR] [--set k=v ...]
 //
 // Runs `vjepa-train` (apps/train from source through tsx, wasm backend, tiny-cpu preset) alternately
 // on Moving MNIST and on `data.dataset_type=video_folder` over --videos, --repeats times each, and
 // prints per run: whole-run clips/s (the CLI's summary.json) and steady-state clips/s over the steps
 // after --skip (from metrics.jsonl: batch size / wall time per step), the mean time a step waited for
 // its batch (wall - step), then medians and the video / Moving MNIST ratio. Extra --set flags go to
-// both runs. Timings on a shared machine are noisy: read the medians.
+// both runs. --baseline DIR also runs the video training from another checkout (its own tsx and
+// sources, e.g. a worktree of the commit before a change), in the same rotation. Timings on a shared
+// machine are noisy: read the medians.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +31,7 @@ if (videos === undefined) {
 const steps = Number(opt('steps', '60'));
 const repeats = Number(opt('repeats', '3'));
 const skip = Number(opt('skip', '10'));
+const baseline = opt('baseline');
 const extra = args.flatMap((a, i) => (a === '--set' ? ['--set', args[i + 1]] : []));
 
 const median = (xs) => {
@@ -38,15 +41,16 @@ const median = (xs) => {
 
 function runOnce(kind) {
   const folder = mkdtempSync(join(tmpdir(), `rate-${kind}-`));
-  const data = kind === 'video' ? ['--set', 'data.dataset_type=video_folder', '--set', `data.datasets=[${resolve(videos)}]`] : [];
+  const data = kind !== 'mnist' ? ['--set', 'data.dataset_type=video_folder', '--set', `data.datasets=[${resolve(videos)}]`] : [];
+  const from = kind === 'baseline' ? resolve(baseline) : root;
   const cli = [
-    '--conditions=@vjepa/source', join(root, 'apps/train/src/cli.ts'),
+    '--conditions=@vjepa/source', join(from, 'apps/train/src/cli.ts'),
     '--backend', 'wasm', '--folder', folder, '--no-resume',
     '--set', 'optimization.ipe=' + steps, '--set', 'optimization.epochs=1', '--set', 'optimization.warmup=0',
     '--set', `logging.checkpoint_every=${steps * 10}`,
     ...data, ...extra,
   ];
-  const r = spawnSync(join(root, 'node_modules/.bin/tsx'), cli, { cwd: root, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  const r = spawnSync(join(from, 'node_modules/.bin/tsx'), cli, { cwd: from, encoding: 'utf8', env: { ...process.env, CI: '1' } });
   if (r.status !== 0) {
     console.error(r.stdout, r.stderr);
     throw new Error(`${kind} run failed (exit ${r.status})`);
@@ -61,15 +65,19 @@ function runOnce(kind) {
   return { whole: summary.clipsPerSec, steady: (rows.length * batch * 1000) / wall, waitMs: wait, stepMs, skipped: summary.skipped.length };
 }
 
-const results = { mnist: [], video: [] };
+const kinds = baseline === undefined ? ['mnist', 'video'] : ['mnist', 'video', 'baseline'];
+const results = Object.fromEntries(kinds.map((k) => [k, []]));
 for (let k = 0; k < repeats; k++) {
-  for (const kind of ['mnist', 'video']) {
+  for (const kind of kinds) {
     const r = runOnce(kind);
     results[kind].push(r);
-    console.log(`${kind.padEnd(5)} run ${k + 1}: ${r.whole.toFixed(1)} clips/s whole run, ${r.steady.toFixed(1)} steady (steps ${skip}+), step ${r.stepMs.toFixed(1)} ms, batch wait ${r.waitMs.toFixed(1)} ms/step, skipped files ${r.skipped}`);
+    console.log(`${kind.padEnd(8)} run ${k + 1}: ${r.whole.toFixed(1)} clips/s whole run, ${r.steady.toFixed(1)} steady (steps ${skip}+), step ${r.stepMs.toFixed(1)} ms, batch wait ${r.waitMs.toFixed(1)} ms/step, skipped files ${r.skipped}`);
   }
 }
 const m = (kind, key) => median(results[kind].map((r) => r[key]));
 console.log(`median whole run: mnist ${m('mnist', 'whole').toFixed(1)}, video ${m('video', 'whole').toFixed(1)} clips/s, ratio ${(m('video', 'whole') / m('mnist', 'whole')).toFixed(2)}`);
 console.log(`median steady:    mnist ${m('mnist', 'steady').toFixed(1)}, video ${m('video', 'steady').toFixed(1)} clips/s, ratio ${(m('video', 'steady') / m('mnist', 'steady')).toFixed(2)}`);
+if (baseline !== undefined) {
+  console.log(`baseline (${baseline}) video: median whole run ${m('baseline', 'whole').toFixed(1)} clips/s (ratio to mnist ${(m('baseline', 'whole') / m('mnist', 'whole')).toFixed(2)}), steady ${m('baseline', 'steady').toFixed(1)} (${(m('baseline', 'steady') / m('mnist', 'steady')).toFixed(2)}), batch wait ${m('baseline', 'waitMs').toFixed(1)} ms/step`);
+}
 console.log(`median step: mnist ${m('mnist', 'stepMs').toFixed(1)}, video ${m('video', 'stepMs').toFixed(1)} ms; batch wait: mnist ${m('mnist', 'waitMs').toFixed(1)}, video ${m('video', 'waitMs').toFixed(1)} ms/step`);
