@@ -77,6 +77,8 @@ for (let k = 0; k < repeats; k++) {
 const m = (kind, key) => median(results[kind].map((r) => r[key]));
 console.log(`median whole run: mnist ${m('mnist', 'whole').toFixed(1)}, video ${m('video', 'whole').toFixed(1)} clips/s, ratio ${(m('video', 'whole') / m('mnist', 'whole')).toFixed(2)}`);
 console.log(`median steady:    mnist ${m('mnist', 'steady').toFixed(1)}, video ${m('video', 'steady').toFixed(1)} clips/s, ratio ${(m('video', 'steady') / m('mnist', 'steady')).toFixed(2)}`);
+const paired = results.video.map((r, i) => r.whole / results.mnist[i].whole);
+console.log(`paired whole-run ratios video/mnist per repeat: ${paired.map((x) => x.toFixed(2)).join(', ')} (median ${median(paired).toFixed(2)})`);
 if (baseline !== undefined) {
   console.log(`baseline (${baseline}) video: median whole run ${m('baseline', 'whole').toFixed(1)} clips/s (ratio to mnist ${(m('baseline', 'whole') / m('mnist', 'whole')).toFixed(2)}), steady ${m('baseline', 'steady').toFixed(1)} (${(m('baseline', 'steady') / m('mnist', 'steady')).toFixed(2)}), batch wait ${m('baseline', 'waitMs').toFixed(1)} ms/step`);
 }
