@@ -10,50 +10,14 @@
 // `run` loads it, replays those masks through a MaskingStrategy that returns the stored pairs, and
 // prints one line `BENCH_RESULT {json}` with the step times, losses and memory.
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { describeBackend, memoryReport, setupBackend } from '../packages/backends/src/index';
-import { readNpy, readSafetensors, tensorData, writeNpy, writeSafetensors } from '../packages/io/src/index';
-import { type IndexBatch, type MaskPair, type MaskingStrategy, RELEASED_MASK_TYPES, createRng, deriveSeed, multiblock3d } from '../packages/masking/src/index';
-import { VJEPAPredictor, predictorConfigFor } from '../packages/predictor/src/index';
-import { DEFAULT_TRAINER_CONFIG, MASK_RNG_STREAM, type TrainerConfigInput, createTrainer } from '../packages/trainer/src/index';
-import { VisionTransformer, resolveVitConfig } from '../packages/vit/src/index';
+import { tensorData, writeNpy, writeSafetensors } from '../packages/io/src/index';
+import { RELEASED_MASK_TYPES, createRng, deriveSeed, multiblock3d } from '../packages/masking/src/index';
+import { DEFAULT_TRAINER_CONFIG, MASK_RNG_STREAM, createTrainer } from '../packages/trainer/src/index';
+import { buildModels, clipTensor, gridOf, loadWorkload, replayMasks, trainerConfig } from './lib/ours-setup';
+import { BENCH_CONFIGS, type WorkloadFile, readWorkload, workloadPaths } from './lib/workload';
 import { enableThreadedWasm, finishThreadedWasm, threadedWasmWorkers } from './threads/threaded-wasm';
-import { BENCH_CONFIGS, type BenchConfig, type WorkloadFile, readWorkload, workloadPaths } from './lib/workload';
-
-/** The trainer settings both sides follow: released schedules, regularisers and clipping off. */
-function trainerConfig(c: BenchConfig): TrainerConfigInput {
-  const steps = c.warmup + c.timed;
-  return {
-    // Warm-up epoch 1 of 10 with `steps` iterations per epoch: every benchmark step is in the LR
-    // warm-up, where the reference does not clip either (clipping starts after warm-up).
-    optimization: { epochs: 10, ipe: steps, warmupEpochs: 1, clipGrad: null },
-    loss: { objective: 'features', lossExp: 1, regCoeff: 0, encVarCoeff: 0, encCovCoeff: 0 },
-    checkpoint: { dir: null },
-  };
-}
-
-function buildModels(c: BenchConfig, seed: number): { encoder: VisionTransformer; predictor: VJEPAPredictor } {
-  const vit = resolveVitConfig({
-    embedDim: c.embedDim,
-    depth: c.depth,
-    numHeads: c.numHeads,
-    patchSize: c.patchSize,
-    tubeletSize: c.tubeletSize,
-    numFrames: c.numFrames,
-    imgSize: c.imgSize,
-    uniformPower: true,
-  });
-  const encoder = new VisionTransformer(vit, { seed: seed + 1 });
-  const predictor = new VJEPAPredictor(
-    predictorConfigFor(vit, { predictorEmbedDim: c.predEmbedDim, depth: c.predDepth, numHeads: c.predNumHeads, numMaskTypes: 2 }),
-    { seed: seed + 2 },
-  );
-  return { encoder, predictor };
-}
-
-function gridOf(c: BenchConfig) {
-  return { t: c.numFrames / c.tubeletSize, h: c.imgSize / c.patchSize, w: c.imgSize / c.patchSize };
-}
 
 async function prepare(dir: string, name: string, seed: number): Promise<void> {
   const c = BENCH_CONFIGS[name];
@@ -119,21 +83,6 @@ async function prepare(dir: string, name: string, seed: number): Promise<void> {
   predictor.dispose();
 }
 
-/** A strategy that returns the stored masks of each step (sampling excluded from the timing). */
-function replayMasks(masks: readonly MaskPair[][]): MaskingStrategy {
-  return {
-    specificationVersion: 'v1',
-    name: 'replay',
-    numMaskTypes: masks[0].length,
-    sample: ({ step }) => masks[step % masks.length],
-  };
-}
-
-function readIndexBatch(path: string): IndexBatch {
-  const t = readNpy(new Uint8Array(readFileSync(path)));
-  return { data: t.data as Int32Array, batchSize: t.shape[0], length: t.shape[1] };
-}
-
 async function run(dir: string, threads: number): Promise<void> {
   const w = readWorkload(dir);
   const c = w.config;
@@ -141,19 +90,9 @@ async function run(dir: string, threads: number): Promise<void> {
   await setupBackend('wasm');
   finishThreadedWasm();
   const backend = (await describeBackend()).summary;
-  const { encoder, predictor } = buildModels(c, 12345); // values replaced just below
-  encoder.loadStateDict(readSafetensors(new Uint8Array(readFileSync(workloadPaths.encoder(dir)))).tensors);
-  predictor.loadStateDict(readSafetensors(new Uint8Array(readFileSync(workloadPaths.predictor(dir)))).tensors);
-  const masks = Array.from({ length: w.steps }, (_, s) =>
-    Array.from({ length: w.numMaskTypes }, (_, k) => ({
-      context: readIndexBatch(workloadPaths.mask(dir, s, k, 'context')),
-      target: readIndexBatch(workloadPaths.mask(dir, s, k, 'target')),
-    })),
-  );
-  const clips = Array.from({ length: c.numBatches }, (_, j) => {
-    const t = readNpy(new Uint8Array(readFileSync(workloadPaths.clips(dir, j))));
-    return tf.tensor(t.data as Float32Array, [...t.shape], 'float32');
-  });
+  const loaded = loadWorkload(dir, w);
+  const { encoder, predictor, masks } = loaded;
+  const clips = loaded.clips.map((x) => clipTensor(x, 0, c.batchSize));
   const trainer = createTrainer({ encoder, predictor, masking: replayMasks(masks), config: trainerConfig(c), seed: w.seed });
   const rssBeforeSteps = process.resourceUsage().maxRSS * 1024; // peak so far: setup, models, data
   const heapBeforeSteps = memoryReport().wasmHeapBytes ?? 0;
