@@ -3,7 +3,7 @@
 // set up by @vjepa/backends, run in its own process so that its peak RSS is its own.
 //
 //   tsx --conditions=@vjepa/source bench/ours-step.ts prepare <dir> <tiny|d192> [seed]
-//   tsx --conditions=@vjepa/source bench/ours-step.ts run <dir> [--wasm-threads N]
+//   tsx --conditions=@vjepa/source bench/ours-step.ts run <dir> [--wasm-threads N] [--eager-backprop] [--checkpoint-blocks]
 //
 // `prepare` writes a workload folder (see lib/workload.ts): initial weights, clips, the masks of
 // every step (sampled with the released two mask types by multiblock3d) and the schedule values.
@@ -17,6 +17,8 @@ import { RELEASED_MASK_TYPES, createRng, deriveSeed, multiblock3d } from '../pac
 import { DEFAULT_TRAINER_CONFIG, MASK_RNG_STREAM, createTrainer } from '../packages/trainer/src/index';
 import { buildModels, clipTensor, gridOf, loadWorkload, replayMasks, trainerConfig } from './lib/ours-setup';
 import { BENCH_CONFIGS, type WorkloadFile, readWorkload, workloadPaths } from './lib/workload';
+import { checkpointBlocks } from './memory/checkpoint-blocks';
+import { installEagerBackprop } from './memory/eager-backprop';
 import { enableThreadedWasm, finishThreadedWasm, threadedWasmWorkers } from './threads/threaded-wasm';
 
 async function prepare(dir: string, name: string, seed: number): Promise<void> {
@@ -83,13 +85,16 @@ async function prepare(dir: string, name: string, seed: number): Promise<void> {
   predictor.dispose();
 }
 
-async function run(dir: string, threads: number): Promise<void> {
+async function run(dir: string, threads: number, memory: { eager: boolean; checkpoint: boolean }): Promise<void> {
   const w = readWorkload(dir);
   const c = w.config;
   if (threads > 1) await enableThreadedWasm({ threads });
   await setupBackend('wasm');
   finishThreadedWasm();
-  const backend = (await describeBackend()).summary;
+  const variants = [memory.eager || memory.checkpoint ? 'eager-backprop' : '', memory.checkpoint ? 'checkpoint-blocks' : ''].filter(Boolean);
+  if (variants.length) installEagerBackprop();
+  if (memory.checkpoint) checkpointBlocks();
+  const backend = (await describeBackend()).summary + (variants.length ? ` + ${variants.join(' + ')} (bench/memory prototypes)` : '');
   const loaded = loadWorkload(dir, w);
   const { encoder, predictor, masks } = loaded;
   const clips = loaded.clips.map((x) => clipTensor(x, 0, c.batchSize));
@@ -135,9 +140,9 @@ if (mode === 'prepare' && dir && rest[0]) {
   await prepare(dir, rest[0], Number(rest[1] ?? 0));
 } else if (mode === 'run' && dir) {
   const i = rest.indexOf('--wasm-threads');
-  await run(dir, i >= 0 ? Number(rest[i + 1]) : 1);
+  await run(dir, i >= 0 ? Number(rest[i + 1]) : 1, { eager: rest.includes('--eager-backprop'), checkpoint: rest.includes('--checkpoint-blocks') });
 } else {
-  console.error('usage: ours-step.ts prepare <dir> <tiny|d192> [seed] | run <dir> [--wasm-threads N]');
+  console.error('usage: ours-step.ts prepare <dir> <tiny|d192> [seed] | run <dir> [--wasm-threads N] [--eager-backprop] [--checkpoint-blocks]');
   process.exit(2);
 }
 // The threaded build keeps pthread workers alive; leave explicitly.

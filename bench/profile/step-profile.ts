@@ -9,6 +9,7 @@
 //  - live tensor bytes after every kernel (peak), the wasm heap, and the process's peak RSS.
 //
 //   node --import tsx --conditions=@vjepa/source bench/profile/step-profile.ts <tiny|d192> [--dir workload] [--wasm-threads N]
+//        [--eager-backprop] [--checkpoint-blocks]   (the memory prototypes in bench/memory)
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -19,6 +20,8 @@ import { memoryReport, setupBackend } from '../../packages/backends/src/index';
 import { createTrainer } from '../../packages/trainer/src/index';
 import { clipTensor, loadWorkload, replayMasks, trainerConfig } from '../lib/ours-setup';
 import { readWorkload } from '../lib/workload';
+import { checkpointBlocks } from '../memory/checkpoint-blocks';
+import { installEagerBackprop } from '../memory/eager-backprop';
 import { enableThreadedWasm, finishThreadedWasm } from '../threads/threaded-wasm';
 
 type Phase = 'target' | 'forward' | 'backward' | 'adamw' | 'ema';
@@ -51,6 +54,9 @@ const threads = Number(flag('--wasm-threads') ?? 1);
 if (threads > 1) await enableThreadedWasm({ threads });
 await setupBackend('wasm');
 finishThreadedWasm();
+const variants = [argv.includes('--eager-backprop') && 'eager-backprop', argv.includes('--checkpoint-blocks') && 'checkpoint-blocks'].filter(Boolean);
+if (argv.includes('--eager-backprop') || argv.includes('--checkpoint-blocks')) installEagerBackprop();
+if (argv.includes('--checkpoint-blocks')) checkpointBlocks();
 const w = readWorkload(dir);
 const c = w.config;
 const loaded = loadWorkload(dir, w);
@@ -111,6 +117,7 @@ trainer.optimizer.applyGradients = (g) => {
 const bytesBefore = engine.state.numBytes;
 const t0 = performance.now();
 const m = await trainer.step(clips[c.warmup % clips.length]);
+const lossesNote = `step ${c.warmup} loss ${m.loss.toFixed(7)} (the plain step's is in the bench's PyTorch/ours loss lists, index ${c.warmup})`;
 const wall = performance.now() - t0;
 engine.runKernelFunc = origRun;
 engine.addTapeNode = origTape;
@@ -122,7 +129,8 @@ const topLevel = (r: KernelRecord) => (r.nested ? 0 : r.ms);
 const kernelMs = records.reduce((a, r) => a + topLevel(r), 0);
 const nestedCount = records.filter((r) => r.nested).length;
 console.log(
-  `# ${name}: one step after ${c.warmup} warm-up steps, patched wasm (${threads} thread${threads > 1 ? 's' : ''}); ${os.cpus()[0]?.model} x ${os.cpus().length}; ` +
+  `# ${name}: one step after ${c.warmup} warm-up steps, patched wasm (${threads} thread${threads > 1 ? 's' : ''})` +
+    `${variants.length ? `, with ${variants.join(' + ')}` : ''}; ${os.cpus()[0]?.model} x ${os.cpus().length}; ` +
     `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
 );
 console.log(
@@ -202,5 +210,6 @@ console.log('| saved tensor kind | buffers | MiB |\n| --- | --- | --- |');
 for (const [k, e] of [...byCat].sort((a, b) => b[1].bytes - a[1].bytes)) console.log(`| ${k} | ${e.n} | ${f1(e.bytes / 2 ** 20)} |`);
 console.log('| saved by kernel | buffers | MiB |\n| --- | --- | --- |');
 for (const [k, e] of [...bySavedKernel].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 10)) console.log(`| ${k} | ${e.n} | ${f1(e.bytes / 2 ** 20)} |`);
+console.log(lossesNote);
 console.log(`wasm heap ${mib(mem.wasmHeapBytes ?? 0)} (grows only: its peak); process peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}; tfjs live bytes now ${mib(mem.numBytes)}`);
 process.exit(0);
