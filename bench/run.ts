@@ -145,6 +145,12 @@ function summarise(c: BenchConfig, runs: RunResult[]): Record<string, unknown> {
         `all ${n} steps (AdamW + EMA applied between them) within ${Math.max(...diffs).toExponential(1)}; ` +
         `loss ${p.losses[0].toFixed(4)} -> ${p.losses[n - 1].toFixed(4)}`,
     );
+    // Threads must not change the arithmetic: compare our runs with each other.
+    const oursRuns = ok.filter((r) => r.side === 'ours');
+    for (const r of oursRuns.filter((x) => x !== oursRuns[0])) {
+      const d = Math.max(...r.losses.map((l, i) => rel(l, oursRuns[0].losses[i])));
+      console.log(`ours ${r.threads} thread(s) vs ours ${oursRuns[0].threads}: losses ${d === 0 ? 'bit-identical' : `within ${d.toExponential(1)}`} over ${r.losses.length} steps`);
+    }
     Object.assign(summary, { ratio, oursClipsPerSec: clipsPerSec(o), torchClipsPerSec: clipsPerSec(p), step0RelDiff: diffs[0], maxRelDiff: Math.max(...diffs) });
   } else if (o && !p) {
     console.log('ratio: no PyTorch result (see above)');

@@ -179,15 +179,22 @@ def load_weights(module, path):
 
 
 def blas_library():
-    """Which BLAS the process mapped (Debian's torch uses the libblas.so.3 alternative)."""
+    """Which BLAS the process mapped (Debian's torch links the libblas.so.3 alternative: OpenBLAS if
+    libopenblas0 is installed, else the slow reference BLAS from libblas3)."""
     try:
         with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if ".so" in line}
-        blas = sorted(p for p in libs if "blas" in os.path.basename(p).lower())
-        real = sorted({os.path.realpath(p) for p in blas})
-        return ", ".join(real) or "none mapped"
+            libs = {os.path.realpath(line.split()[-1]) for line in f if ".so" in line}
     except OSError:
-        return "unknown"
+        return "unknown BLAS"
+    names = sorted(os.path.basename(p) for p in libs if "blas" in os.path.basename(p).lower())
+    openblas = [n for n in names if "openblas" in n]
+    if openblas:
+        variant = "pthread" if any("pthread" in p for p in libs if "openblas" in p) else \
+            "openmp" if any("openmp" in p for p in libs if "openblas" in p) else "serial"
+        return f"OpenBLAS {openblas[0]} ({variant})"
+    if names:
+        return f"reference BLAS {', '.join(names)} (slow: apt-get install libopenblas0-pthread)"
+    return "no BLAS mapped"
 
 
 # ---------------------------------------------------------------- step
@@ -268,7 +275,7 @@ def main():
     print("BENCH_RESULT " + json.dumps({
         "side": "torch",
         "config": c["name"],
-        "backend": f"PyTorch {torch.__version__} CPU, BLAS {blas_library()}",
+        "backend": f"PyTorch {torch.__version__} CPU, {blas_library()}",
         "threads": torch.get_num_threads(),
         "runtime": f"Python {sys.version.split()[0]}",
         "stepMs": step_ms,

@@ -165,6 +165,12 @@ console.log(
   `layout kernels (${LAYOUT_KERNELS.join(', ')}): ${layout.n} (${f1(layout.ms)} ms); ` +
     LAYOUT_KERNELS.filter((k) => byName.has(k)).map((k) => `${k} x${byName.get(k)!.n}`).join(', '),
 );
+const phases: Phase[] = ['target', 'forward', 'backward', 'adamw', 'ema'];
+for (const k of [...CHURN_KERNELS, 'Multiply', 'Add', 'Sum']) {
+  if (!byName.has(k)) continue;
+  const parts = phases.map((p) => `${p} ${records.filter((r) => r.name === k && r.phase === p).length}`);
+  console.log(`  ${k} by phase: ${parts.join(', ')}`);
+}
 const small = records.filter((r) => r.outBytes <= 4 * 1024);
 console.log(`kernels with outputs <= 4 KiB (scalars, per-parameter-tensor optimizer math on biases/norms): ${small.length} (${f1(small.reduce((a, r) => a + topLevel(r), 0))} ms)`);
 const byShape = new Map<string, { n: number; ms: number }>();

@@ -25,6 +25,8 @@ for (const [label, as, bs, tA, tB] of cases) {
   const a = tf.randomUniform(as);
   const b = tf.randomUniform(bs);
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   for (let r = 0; r <= runs; r++) {
     const t0 = performance.now();
     const c = tf.matMul(a, b, tA, tB);
@@ -32,9 +34,12 @@ for (const [label, as, bs, tA, tB] of cases) {
     if (r > 0) times.push(performance.now() - t0);
     c.dispose();
   }
+  // Process CPU time over wall time: above 1 only if more than one thread computed at once.
+  const cpu = process.cpuUsage(cpu0);
+  const busy = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
   times.sort((x, y) => x - y);
   const ms = times[Math.floor(times.length / 2)];
-  console.log(`${label.padEnd(44)} ${(flops(as, bs, tA, tB) / ms / 1e6).toFixed(1).padStart(7)} GFLOP/s  (${ms.toFixed(2)} ms)`);
+  console.log(`${label.padEnd(44)} ${(flops(as, bs, tA, tB) / ms / 1e6).toFixed(1).padStart(7)} GFLOP/s  (${ms.toFixed(2)} ms)  cpu/wall ${busy.toFixed(2)}`);
   tf.dispose([a, b]);
 }
 process.exit(0);
