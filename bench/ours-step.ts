@@ -104,15 +104,19 @@ async function run(dir: string, threads: number, memory: { eager: boolean; check
   const stepMs: number[] = [];
   const losses: number[] = [];
   const schedule: { lr: number; wd: number; momentum: number }[] = [];
+  let cpuStart = process.cpuUsage();
   for (let s = 0; s < w.steps; s++) {
+    if (s === c.warmup) cpuStart = process.cpuUsage(); // process-wide: includes the pthread workers
     const t0 = performance.now();
     const m = await trainer.step(clips[s % clips.length]);
     stepMs.push(performance.now() - t0);
     losses.push(m.loss);
     schedule.push({ lr: m.lr, wd: m.wd, momentum: m.momentum });
   }
+  const cpu = process.cpuUsage(cpuStart);
   const mem = memoryReport();
   const result = {
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / c.timed,
     side: 'ours',
     config: c.name,
     backend,

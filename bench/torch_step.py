@@ -241,7 +241,10 @@ def main():
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     step_ms, losses = [], []
+    cpu_start = time.process_time()
     for s in range(w["steps"]):
+        if s == c["warmup"]:
+            cpu_start = time.process_time()  # process-wide CPU time, all threads
         sched = w["schedule"][s]
         clip = clips[s % len(clips)]
         t0 = time.perf_counter()
@@ -279,6 +282,7 @@ def main():
         "threads": torch.get_num_threads(),
         "runtime": f"Python {sys.version.split()[0]}",
         "stepMs": step_ms,
+        "cpuMsPerStep": (time.process_time() - cpu_start) * 1000 / c["timed"],
         "losses": losses,
         "posTableMaxAbsDiff": pos_err,
         "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

@@ -29,6 +29,8 @@ export interface ReplicaOutput {
   stepMs: number[];
   allReduceMs: number[];
   losses: number[];
+  /** Process CPU time (all replicas) per timed step, measured by this replica. */
+  cpuMsPerStep: number;
   /** FNV-1a over the bytes of every encoder, predictor, target-encoder and AdamW-moment value. */
   stateHash: string;
   wasmHeapBytes: number;
@@ -84,13 +86,17 @@ trainer.optimizer.applyGradients = (grads) => {
 
 const stepMs: number[] = [];
 const losses: number[] = [];
+let cpuStart = process.cpuUsage();
 for (let s = 0; s < w.steps; s++) {
+  if (s === c.warmup) cpuStart = process.cpuUsage(); // process-wide: every replica's thread
   const t0 = performance.now();
   const m = await trainer.step(clips[s % clips.length]);
   stepMs.push(performance.now() - t0);
   losses.push(m.loss);
 }
 
+const cpuUsed = process.cpuUsage(cpuStart);
+const cpuMsPerStep = (cpuUsed.user + cpuUsed.system) / 1000 / c.timed;
 let h = 2166136261;
 const state = new Map<string, tf.Tensor>([
   ...[...encoder.variables()].map(([n, v]) => [`encoder.${n}`, v] as const),
@@ -104,5 +110,5 @@ for (const name of Object.keys(opt.params).sort()) {
   h = fnv1a(h, new Uint8Array(opt.params[name].expAvgSq.slice().buffer));
 }
 const { memoryReport } = await import('../../packages/backends/src/index');
-const out: ReplicaOutput = { rank, stepMs, allReduceMs, losses, stateHash: h.toString(16).padStart(8, '0'), wasmHeapBytes: memoryReport().wasmHeapBytes ?? 0 };
+const out: ReplicaOutput = { rank, stepMs, allReduceMs, losses, cpuMsPerStep, stateHash: h.toString(16).padStart(8, '0'), wasmHeapBytes: memoryReport().wasmHeapBytes ?? 0 };
 parentPort!.postMessage(out);

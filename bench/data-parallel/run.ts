@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     `data-parallel replicas on worker threads, config ${name} (batch ${c.batchSize}, ${c.warmup} warm-up + ${c.timed} timed steps); ` +
       `${os.cpus()[0]?.model} x ${os.cpus().length}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
-  const results: { replicas: number; stepMs: number[]; arMs: number[]; losses: number[]; hashes: string[]; rss: number; heap: number; load: number[] }[] = [];
+  const results: { replicas: number; stepMs: number[]; arMs: number[]; losses: number[]; hashes: string[]; rss: number; heap: number; cpu: number; load: number[] }[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const r of round % 2 ? [...settings].reverse() : settings) {
       const load0 = os.loadavg()[0];
@@ -104,6 +104,7 @@ async function main(): Promise<void> {
         hashes: res.outs.map((o) => o.stateHash),
         rss: res.peakRssBytes,
         heap: res.outs.reduce((a, o) => a + o.wasmHeapBytes, 0),
+        cpu: res.outs[0].cpuMsPerStep,
         load: [load0, os.loadavg()[0]],
       });
     }
@@ -111,13 +112,13 @@ async function main(): Promise<void> {
   const clipsPerSec = (ms: number[]) => (1000 * c.batchSize) / median(ms.slice(c.warmup));
   const base = results.filter((x) => x.replicas === 1);
   const baseRate = base.length ? median(base.map((x) => clipsPerSec(x.stepMs))) : NaN;
-  console.log('| replicas | median step | clips/s | speed-up vs 1 | all-reduce (median) | peak RSS | wasm heaps (sum) | replicas identical | load (start-end) |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| replicas | median step | clips/s | speed-up vs 1 | all-reduce incl. wait (median) | CPU per step (all threads) | peak RSS | wasm heaps (sum) | replicas identical | load (start-end) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const x of results) {
     const same = x.hashes.every((h) => h === x.hashes[0]);
     console.log(
       `| ${x.replicas} | ${median(x.stepMs.slice(c.warmup)).toFixed(1)} ms | ${clipsPerSec(x.stepMs).toFixed(1)} | ${(clipsPerSec(x.stepMs) / baseRate).toFixed(2)}x | ` +
-        `${median(x.arMs.slice(c.warmup)).toFixed(1)} ms | ${(x.rss / 2 ** 20).toFixed(0)} MiB | ${(x.heap / 2 ** 20).toFixed(0)} MiB | ` +
+        `${median(x.arMs.slice(c.warmup)).toFixed(1)} ms | ${x.cpu.toFixed(0)} ms | ${(x.rss / 2 ** 20).toFixed(0)} MiB | ${(x.heap / 2 ** 20).toFixed(0)} MiB | ` +
         `${x.replicas === 1 ? '-' : same ? `yes (${x.hashes[0]})` : `NO: ${x.hashes.join(' ')}`} | ${x.load.map((l) => l.toFixed(2)).join('-')} |`,
     );
   }
