@@ -149,9 +149,12 @@ function summarise(c: BenchConfig, runs: RunResult[]): Record<string, unknown> {
     );
     // Threads must not change the arithmetic: compare our runs with each other.
     const oursRuns = ok.filter((r) => r.side === 'ours');
-    for (const r of oursRuns.filter((x) => x !== oursRuns[0])) {
-      const d = Math.max(...r.losses.map((l, i) => rel(l, oursRuns[0].losses[i])));
-      console.log(`ours ${r.threads} thread(s) vs ours ${oursRuns[0].threads}: losses ${d === 0 ? 'bit-identical' : `within ${d.toExponential(1)}`} over ${r.losses.length} steps`);
+    if (oursRuns.length > 1) {
+      const diffs = oursRuns.slice(1).map((r) => Math.max(...r.losses.map((l, i) => rel(l, oursRuns[0].losses[i]))));
+      const worst = Math.max(...diffs);
+      console.log(
+        `ours, all ${oursRuns.length} runs (threads ${oursRuns.map((r) => r.threads).join(', ')}): losses ${worst === 0 ? 'bit-identical' : `within ${worst.toExponential(1)}`} over ${o.losses.length} steps`,
+      );
     }
     Object.assign(summary, { ratio, oursClipsPerSec: clipsPerSec(o), torchClipsPerSec: clipsPerSec(p), step0RelDiff: diffs[0], maxRelDiff: Math.max(...diffs) });
   } else if (o && !p) {

@@ -211,7 +211,10 @@ for (const s of saved.values()) {
 }
 const mem = memoryReport();
 console.log(`\nmemory: tensors before the step ${mib(bytesBefore)} (weights x3 incl. EMA target, AdamW moments, clips); peak live tensor bytes during the step ${mib(peakBytes)}`);
-console.log(`saved for backward (distinct buffers, what the tape holds until backprop): ${mib(savedBytes)} in ${saved.size} buffers`);
+console.log(
+  `saved for backward (distinct buffers saved over the step; with tfjs's stock backward all of them are alive together at its end, ` +
+    `with --eager-backprop / --checkpoint-blocks they are freed as used): ${mib(savedBytes)} in ${saved.size} buffers`,
+);
 console.log('| saved tensor kind | buffers | MiB |\n| --- | --- | --- |');
 for (const [k, e] of [...byCat].sort((a, b) => b[1].bytes - a[1].bytes)) console.log(`| ${k} | ${e.n} | ${f1(e.bytes / 2 ** 20)} |`);
 console.log('| saved by kernel | buffers | MiB |\n| --- | --- | --- |');
