@@ -59,7 +59,8 @@ function parseArgs(argv: string[]) {
 
 /** The first Python that imports torch and numpy (Debian's python3-torch lives in /usr/bin/python3). */
 function findTorchPython(): { python: string | null; why: string } {
-  const candidates = [process.env.VJEPA_BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter((x): x is string => !!x);
+  // An explicit VJEPA_BENCH_PYTHON is the only candidate (no silent fallback to another python).
+  const candidates = process.env.VJEPA_BENCH_PYTHON ? [process.env.VJEPA_BENCH_PYTHON] : ['/usr/bin/python3', 'python3'];
   const tried: string[] = [];
   for (const py of [...new Set(candidates)]) {
     const r = spawnSync(py, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
