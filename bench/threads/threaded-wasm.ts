@@ -24,7 +24,8 @@
 //     whatever `setThreadsCount` asks for. Fix: while the module starts, make `os.cpus()` report
 //     2 * threads entries (restored by `finishThreadedWasm()`).
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,11 +60,18 @@ export async function enableThreadedWasm(options: { threads: number }): Promise<
   const workerSource = (backendsRequire(join(pkg, 'wasm-out/tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string })
     .wasmWorkerContents;
   if (installed === null) {
-    const dir = mkdtempSync(join(tmpdir(), 'vjepa-wasm-threads-'));
-    const workerFile = join(dir, 'tfjs-backend-wasm-threaded-simd.worker.cjs');
     // The export is a template literal whose `\n` escapes became real newlines inside string
     // literals; tfjs re-escapes them the same way before making its Blob.
-    writeFileSync(workerFile, workerSource.replace(/\n/g, '\\n'));
+    const source = workerSource.replace(/\n/g, '\\n');
+    // One file per worker-source version, shared by every process (written atomically once).
+    const dir = join(tmpdir(), 'vjepa-wasm-threads');
+    const workerFile = join(dir, `worker-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.cjs`);
+    if (!existsSync(workerFile)) {
+      mkdirSync(dir, { recursive: true });
+      const partial = `${workerFile}.${process.pid}.tmp`;
+      writeFileSync(partial, source);
+      renameSync(partial, workerFile);
+    }
     readFileSync(glueFile); // fail here, clearly, if the package layout changed
     installed = { workerFile, glueFile, workersStarted: 0 };
     const state = installed;
