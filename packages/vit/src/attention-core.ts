@@ -47,17 +47,18 @@ function composedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: numb
 
 /** The fused kernel pair behind a custom gradient: saves q, k, v, the output and lse, not the scores. */
 function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: number): tf.Tensor {
-  const op = tf.customGrad((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [qi, ki, vi, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const [out, lse] = tf.engine().runKernel(FUSED_ATTENTION_KERNEL, { q: qi, k: ki, v: vi }, { scale }) as tf.Tensor[]; // [B, H, M, hd], [B, H, M]
     save([qi, ki, vi, out, lse]);
     return {
       value: out,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sq, sk, sv, so, slse] = saved;
-        const inputs = { q: sq, k: sk, v: sv, out: so, lse: slse, dy: Array.isArray(dy) ? dy[0] : dy };
+        const inputs = { q: sq, k: sk, v: sv, out: so, lse: slse, dy };
         return tf.engine().runKernel(FUSED_ATTENTION_GRAD_KERNEL, inputs, { scale }) as tf.Tensor[]; // [dq, dk, dv]
       },
     };
   });
-  return op(q, k, v);
+  return op(q, k, v) as tf.Tensor;
 }

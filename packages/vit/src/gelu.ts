@@ -29,14 +29,15 @@ export const FUSED_GELU_GRAD_KERNEL = 'VjepaGeluGrad';
 export function gelu(x: tf.Tensor): tf.Tensor {
   const backend = tf.getBackend();
   if (tf.getKernel(FUSED_GELU_KERNEL, backend) !== undefined && tf.getKernel(FUSED_GELU_GRAD_KERNEL, backend) !== undefined) {
-    const op = tf.customGrad((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [xi, save] = args as [tf.Tensor, tf.GradSaveFunc];
       save([xi]);
       return {
         value: tf.engine().runKernel(FUSED_GELU_KERNEL, { x: xi }) as tf.Tensor,
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [sx]: tf.Tensor[]) => tf.engine().runKernel(FUSED_GELU_GRAD_KERNEL, { x: sx, dy: Array.isArray(dy) ? dy[0] : dy }) as tf.Tensor,
+        gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => tf.engine().runKernel(FUSED_GELU_GRAD_KERNEL, { x: sx, dy }) as tf.Tensor,
       };
     });
-    return op(x);
+    return op(x) as tf.Tensor;
   }
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }

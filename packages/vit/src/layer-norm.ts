@@ -49,27 +49,27 @@ export function layerNorm(x: tf.Tensor, gamma?: tf.Tensor | null, beta?: tf.Tens
 }
 
 function fusedAffine(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const op = tf.customGrad((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const [y, stats] = tf.engine().runKernel(FUSED_LAYER_NORM_KERNEL, { x: xi, gamma: g, beta: b }, { eps, affine: true }) as tf.Tensor[];
     save([xi, g, stats]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], [sx, sg, ss]: tf.Tensor[]) =>
-        tf.engine().runKernel(FUSED_LAYER_NORM_GRAD_KERNEL, { x: sx, gamma: sg, stats: ss, dy: Array.isArray(dy) ? dy[0] : dy }, { affine: true }) as tf.Tensor[],
+      gradFunc: (dy: tf.Tensor, [sx, sg, ss]: tf.Tensor[]) => tf.engine().runKernel(FUSED_LAYER_NORM_GRAD_KERNEL, { x: sx, gamma: sg, stats: ss, dy }, { affine: true }) as tf.Tensor[],
     };
   });
-  return op(x, gamma, beta);
+  return op(x, gamma, beta) as tf.Tensor;
 }
 
 function fusedPlain(x: tf.Tensor, eps: number): tf.Tensor {
-  const op = tf.customGrad((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const [y, stats] = tf.engine().runKernel(FUSED_LAYER_NORM_KERNEL, { x: xi }, { eps, affine: false }) as tf.Tensor[];
     save([xi, stats]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], [sx, ss]: tf.Tensor[]) =>
-        (tf.engine().runKernel(FUSED_LAYER_NORM_GRAD_KERNEL, { x: sx, stats: ss, dy: Array.isArray(dy) ? dy[0] : dy }, { affine: false }) as tf.Tensor[])[0],
+      gradFunc: (dy: tf.Tensor, [sx, ss]: tf.Tensor[]) => (tf.engine().runKernel(FUSED_LAYER_NORM_GRAD_KERNEL, { x: sx, stats: ss, dy }, { affine: false }) as tf.Tensor[])[0],
     };
   });
-  return op(x);
+  return op(x) as tf.Tensor;
 }

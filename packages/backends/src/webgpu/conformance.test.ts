@@ -142,7 +142,7 @@ describe.runIf(adapter !== null)('WebGPU conformance: the official-parity fixtur
         const context = encoder.apply(clip, { indices: ctxIdx });
         // Each module on the official inputs, as the package parity tests do, so errors do not compound.
         const preds = predictor.apply(tf.tensor(toFloat32(expContext), expContext.shape as number[]), ctxIdx, tgtIdx, 1);
-        return [feats, context, preds, probe.apply(tf.tensor(toFloat32(expTarget), expTarget.shape as number[]) as tf.Tensor3D)];
+        return [feats, context, preds, probe.apply(tf.tensor3d(toFloat32(expTarget), expTarget.shape as [number, number, number]))];
       });
       const values = await Promise.all(outs.map(async (t) => t.data()));
       tf.dispose([...outs, clip, ctxIdx, tgtIdx]);
@@ -181,7 +181,7 @@ describe.runIf(adapter !== null)('WebGPU conformance: the V-JEPA 2 fixture (RoPE
         target.apply(clip),
         encoder.apply(clip, { indices: ctxIdx }),
         predictor.apply(tf.tensor(toFloat32(expContext), expContext.shape as number[]), ctxIdx, tgtIdx, 1),
-        probe.apply(tf.tensor(toFloat32(expTarget), expTarget.shape as number[]) as tf.Tensor3D),
+        probe.apply(tf.tensor3d(toFloat32(expTarget), expTarget.shape as [number, number, number])),
       ]);
       const values = await Promise.all(outs.map(async (t) => t.data()));
       tf.dispose([...outs, clip, ctxIdx, tgtIdx]);

@@ -102,7 +102,7 @@ export async function loadWebGpuBackend(options: WebGpuLoadOptions = {}): Promis
   const backend = new WebGPUBackend(device, found.info);
   const guard = guardWebGpuBackend(backend, device as unknown as Parameters<typeof guardWebGpuBackend>[1]);
   if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => backend, 3);
+  tf.registerBackend('webgpu', () => backend as unknown as tf.KernelBackend, 3);
   const stockAddN = tf.getKernel('AddN', 'webgpu');
   if (stockAddN && !(stockAddN as { vjepaChunked?: boolean }).vjepaChunked) {
     tf.unregisterKernel('AddN', 'webgpu');
