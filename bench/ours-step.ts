@@ -3,7 +3,7 @@
 // set up by @vjepa/backends, run in its own process so that its peak RSS is its own.
 //
 //   tsx --conditions=@vjepa/source bench/ours-step.ts prepare <dir> <tiny|d192> [seed]
-//   tsx --conditions=@vjepa/source bench/ours-step.ts run <dir> [--wasm-threads N] [--eager-backprop] [--checkpoint-blocks]
+//   tsx --conditions=@vjepa/source bench/ours-step.ts run <dir> [--wasm-threads N] [--eager-backprop] [--checkpoint-blocks] [--backend webgpu]
 //
 // `prepare` writes a workload folder (see lib/workload.ts): initial weights, clips, the masks of
 // every step (sampled with the released two mask types by multiblock3d) and the schedule values.
@@ -24,7 +24,9 @@ import { enableThreadedWasm, finishThreadedWasm, threadedWasmWorkers } from './t
 async function prepare(dir: string, name: string, seed: number): Promise<void> {
   const c = BENCH_CONFIGS[name];
   if (!c) throw new Error(`unknown config "${name}": expected one of ${Object.keys(BENCH_CONFIGS).join(', ')}`);
-  await setupBackend('wasm');
+  // Initial values are seeded on the host, so any backend gives the same workload; cpu has no 4 GB
+  // heap ceiling (ViT-L's weights and target copy take ~2.6 GB).
+  await setupBackend('cpu');
   mkdirSync(`${dir}/masks`, { recursive: true });
   const { encoder, predictor } = buildModels(c, seed);
   writeFileSync(workloadPaths.encoder(dir), writeSafetensors(await encoder.stateDict()));
@@ -85,12 +87,12 @@ async function prepare(dir: string, name: string, seed: number): Promise<void> {
   predictor.dispose();
 }
 
-async function run(dir: string, threads: number, memory: { eager: boolean; checkpoint: boolean }): Promise<void> {
+async function run(dir: string, threads: number, memory: { eager: boolean; checkpoint: boolean }, backendName: 'wasm' | 'webgpu'): Promise<void> {
   const w = readWorkload(dir);
   const c = w.config;
   if (threads > 1) await enableThreadedWasm({ threads });
-  await setupBackend('wasm');
-  finishThreadedWasm();
+  await setupBackend(backendName);
+  if (backendName === 'wasm') finishThreadedWasm();
   const variants = [memory.eager || memory.checkpoint ? 'eager-backprop' : '', memory.checkpoint ? 'checkpoint-blocks' : ''].filter(Boolean);
   if (variants.length) installEagerBackprop();
   if (memory.checkpoint) checkpointBlocks();
@@ -105,11 +107,15 @@ async function run(dir: string, threads: number, memory: { eager: boolean; check
   const losses: number[] = [];
   const schedule: { lr: number; wd: number; momentum: number }[] = [];
   let cpuStart = process.cpuUsage();
+  let peakGpuBytes = 0;
   for (let s = 0; s < w.steps; s++) {
     if (s === c.warmup) cpuStart = process.cpuUsage(); // process-wide: includes the pthread workers
     const t0 = performance.now();
-    const m = await trainer.step(clips[s % clips.length]);
+    const m = await trainer.step(clips[s % clips.length]); // reads the loss back: the GPU has finished
     stepMs.push(performance.now() - t0);
+    // tfjs-backend-webgpu keeps freed buffers for reuse, so what it has allocated is its peak.
+    const gpu = tf.memory() as { numBytesAllocatedInGPU?: number; numBytesInGPUAllocated?: number };
+    peakGpuBytes = Math.max(peakGpuBytes, gpu.numBytesAllocatedInGPU ?? gpu.numBytesInGPUAllocated ?? 0);
     losses.push(m.loss);
     schedule.push({ lr: m.lr, wd: m.wd, momentum: m.momentum });
   }
@@ -129,6 +135,7 @@ async function run(dir: string, threads: number, memory: { eager: boolean; check
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     rssBeforeSteps,
     wasmHeapBytes: mem.wasmHeapBytes ?? null,
+    peakGpuBytes: backendName === 'webgpu' ? peakGpuBytes : null,
     heapBeforeSteps,
     numTensors: mem.numTensors,
   };
@@ -144,9 +151,12 @@ if (mode === 'prepare' && dir && rest[0]) {
   await prepare(dir, rest[0], Number(rest[1] ?? 0));
 } else if (mode === 'run' && dir) {
   const i = rest.indexOf('--wasm-threads');
-  await run(dir, i >= 0 ? Number(rest[i + 1]) : 1, { eager: rest.includes('--eager-backprop'), checkpoint: rest.includes('--checkpoint-blocks') });
+  const b = rest.indexOf('--backend');
+  const backendName = b >= 0 ? rest[b + 1] : 'wasm';
+  if (backendName !== 'wasm' && backendName !== 'webgpu') throw new Error(`--backend: expected wasm or webgpu, received ${backendName}`);
+  await run(dir, i >= 0 ? Number(rest[i + 1]) : 1, { eager: rest.includes('--eager-backprop'), checkpoint: rest.includes('--checkpoint-blocks') }, backendName);
 } else {
-  console.error('usage: ours-step.ts prepare <dir> <tiny|d192> [seed] | run <dir> [--wasm-threads N] [--eager-backprop] [--checkpoint-blocks]');
+  console.error('usage: ours-step.ts prepare <dir> <tiny|d192|vits16|vitl16> [seed] | run <dir> [--wasm-threads N] [--eager-backprop] [--checkpoint-blocks] [--backend wasm|webgpu]');
   process.exit(2);
 }
 // The threaded build keeps pthread workers alive; leave explicitly.

@@ -58,6 +58,8 @@ def gather_tokens(x, idx):
 
 
 class Attention(nn.Module):
+    use_sdpa = False  # the GPU bf16 baseline uses PyTorch's fused attention (scaled_dot_product_attention)
+
     def __init__(self, dim, heads):
         super().__init__()
         self.heads = heads
@@ -68,8 +70,11 @@ class Attention(nn.Module):
         b, n, d = x.shape
         qkv = self.qkv(x).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)  # [3, B, H, N, hd]
         q, k, v = qkv[0], qkv[1], qkv[2]
-        attn = (q @ k.transpose(-2, -1)) * (d // self.heads) ** -0.5  # [B, H, N, N]
-        out = attn.softmax(dim=-1) @ v  # [B, H, N, hd]
+        if Attention.use_sdpa:
+            out = F.scaled_dot_product_attention(q, k, v)  # [B, H, N, hd]
+        else:
+            attn = (q @ k.transpose(-2, -1)) * (d // self.heads) ** -0.5  # [B, H, N, N]
+            out = attn.softmax(dim=-1) @ v  # [B, H, N, hd]
         return self.proj(out.transpose(1, 2).reshape(b, n, d))
 
 
@@ -204,9 +209,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (the GPU machine)")
+    ap.add_argument("--dtype", default="fp32", choices=["fp32", "tf32", "bf16"],
+                    help="cuda only: fp32 (tf32 off), tf32 matmuls, or bf16 autocast with SDPA attention")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    dev = torch.device(args.device)
+    cuda = dev.type == "cuda"
+    if cuda:
+        torch.backends.cuda.matmul.allow_tf32 = args.dtype == "tf32"
+        torch.backends.cudnn.allow_tf32 = args.dtype == "tf32"
+        if args.dtype == "bf16":
+            Attention.use_sdpa = True
 
     with open(os.path.join(args.dir, "config.json")) as f:
         w = json.load(f)
@@ -218,15 +233,16 @@ def main():
     target.load_state_dict(encoder.state_dict())
     for p in target.parameters():
         p.requires_grad_(False)
+    encoder, predictor, target = encoder.to(dev), predictor.to(dev), target.to(dev)
 
     clips = []
     for j in range(c["numBatches"]):
         x = np.load(os.path.join(args.dir, f"clips-{j}.npy"))  # [B, T, H, W, 3]
-        clips.append(torch.from_numpy(x).permute(0, 4, 1, 2, 3).contiguous())  # [B, 3, T, H, W]
+        clips.append(torch.from_numpy(x).permute(0, 4, 1, 2, 3).contiguous().to(dev))  # [B, 3, T, H, W]
     masks = []
     for s in range(w["steps"]):
-        masks.append([(torch.from_numpy(np.load(os.path.join(args.dir, "masks", f"s{s}-k{k}-context.npy")).astype(np.int64)),
-                       torch.from_numpy(np.load(os.path.join(args.dir, "masks", f"s{s}-k{k}-target.npy")).astype(np.int64)))
+        masks.append([(torch.from_numpy(np.load(os.path.join(args.dir, "masks", f"s{s}-k{k}-context.npy")).astype(np.int64)).to(dev),
+                       torch.from_numpy(np.load(os.path.join(args.dir, "masks", f"s{s}-k{k}-target.npy")).astype(np.int64)).to(dev))
                       for k in range(w["numMaskTypes"])])
 
     def groups(named):
@@ -239,7 +255,11 @@ def main():
     enc_params = list(encoder.parameters())
     pred_params = list(predictor.parameters())
 
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda and args.dtype == "bf16" else None
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    if cuda:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
     step_ms, losses = [], []
     cpu_start = time.process_time()
     for s in range(w["steps"]):
@@ -252,6 +272,8 @@ def main():
             g["lr"] = sched["lr"]
             if not g.get("WD_exclude", False):
                 g["weight_decay"] = sched["wd"]
+        if autocast is not None:
+            autocast.__enter__()
         with torch.no_grad():
             h = F.layer_norm(target(clip), (c["embedDim"],), eps=w["targetLayerNormEps"])  # [B, N, D]
             targets = [gather_tokens(h, tgt) for _, tgt in masks[s]]
@@ -259,8 +281,10 @@ def main():
         for k, (ctx_idx, tgt_idx) in enumerate(masks[s]):
             z = encoder(clip, ctx_idx)  # [B, Kc, D]
             pred = predictor(z, ctx_idx, tgt_idx, k)  # [B, Kt, D]
-            per_type.append((pred - targets[k]).abs().mean())
+            per_type.append((pred.float() - targets[k].float()).abs().mean())
         loss = sum(per_type) / len(per_type)
+        if autocast is not None:
+            autocast.__exit__(None, None, None)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         # Gradient norms per module (our step computes and reads them every step too).
@@ -270,15 +294,20 @@ def main():
             m = sched["momentum"]
             for pk, pq in zip(target.parameters(), encoder.parameters()):
                 pk.mul_(m).add_((1.0 - m) * pq)
-        value = loss.item()
+        value = loss.item()  # the read-back synchronises the GPU, as ours reads the loss every step
         float(norms[0]), float(norms[1])
         step_ms.append((time.perf_counter() - t0) * 1000)
         losses.append(value)
 
+    where = (f"CUDA {torch.cuda.get_device_name(dev)}, {args.dtype}" + (" + SDPA" if Attention.use_sdpa else "")) if cuda \
+        else f"CPU, {blas_library()}"
     print("BENCH_RESULT " + json.dumps({
         "side": "torch",
         "config": c["name"],
-        "backend": f"PyTorch {torch.__version__} CPU, {blas_library()}",
+        "backend": f"PyTorch {torch.__version__} {where}",
+        "device": args.device,
+        "dtype": args.dtype,
+        "peakGpuBytes": torch.cuda.max_memory_allocated(dev) if cuda else None,
         "threads": torch.get_num_threads(),
         "runtime": f"Python {sys.version.split()[0]}",
         "stepMs": step_ms,

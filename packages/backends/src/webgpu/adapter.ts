@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { BackendError } from '@vjepa/errors';
 
 /** The parts of Dawn's `GPUAdapterInfo` we read (every field may be empty). */
@@ -72,11 +73,23 @@ export const WEBGPU_HINT =
  */
 export async function findWebGpuAdapter(): Promise<FoundAdapter> {
   let dawn: DawnModule;
+  // VJEPA_DAWN_NODE names a dawn.node file to load instead of the `webgpu` package's (a custom Dawn
+  // build, or a bundled app that carries dawn.node beside it, as bench/device does).
+  const custom = process.env.VJEPA_DAWN_NODE;
   try {
-    const specifier = 'webgpu';
-    dawn = (await import(/* @vite-ignore */ specifier)) as DawnModule;
+    if (custom) {
+      dawn = createRequire(import.meta.url)(custom) as DawnModule;
+    } else {
+      const specifier = 'webgpu';
+      dawn = (await import(/* @vite-ignore */ specifier)) as DawnModule;
+    }
   } catch (e) {
-    throw new BackendError('webgpu', { expected: 'the optional `webgpu` package (Dawn for Node)', received: firstLine(e), hint: WEBGPU_HINT, cause: e });
+    throw new BackendError('webgpu', {
+      expected: custom ? `a loadable dawn.node at VJEPA_DAWN_NODE=${custom}` : 'the optional `webgpu` package (Dawn for Node)',
+      received: firstLine(e),
+      hint: WEBGPU_HINT,
+      cause: e,
+    });
   }
   const gpu = dawn.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });

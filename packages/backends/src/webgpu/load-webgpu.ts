@@ -88,8 +88,8 @@ export async function loadWebGpuBackend(options: WebGpuLoadOptions = {}): Promis
   exposeGlobals(found);
   let WebGPUBackend: new (device: unknown, info?: unknown) => object;
   try {
-    const specifier = '@tensorflow/tfjs-backend-webgpu';
-    ({ WebGPUBackend } = (await import(/* @vite-ignore */ specifier)) as { WebGPUBackend: typeof WebGPUBackend });
+    // A literal specifier, so a bundle of an app (bench/device) carries the backend with it.
+    ({ WebGPUBackend } = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as { WebGPUBackend: typeof WebGPUBackend });
   } catch (e) {
     throw new BackendError('webgpu', { expected: 'the optional @tensorflow/tfjs-backend-webgpu package', received: String(e), hint: WEBGPU_HINT, cause: e });
   }
