@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../tsup.config.base';
 
-export default defineConfig(packageConfig(['src/index.ts']));
+export default defineConfig(packageConfig(['src/index.ts', 'src/testing/index.ts']));

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, type Workspace, findCycle, importsOf, isTestFile, packageOf, rel, resolveRelative, sourceFiles, workspaceOf, workspaces } from './imports';
+import { ROOT, type Workspace, findCycle, importsOf, isTestFile, packageOf, rel, resolveRelative, runtimeFiles, sourceFiles, workspaceOf, workspaces } from './imports';
 
 // The layering of docs/architecture.md, checked: who may import whom, and that the README's diagram
 // says what the package.json files say.
 
 const all = workspaces();
 const byName = new Map(all.map((w) => [w.name, w]));
-/** Every source file the checks read: packages, apps, experiments, these scripts and benchmarks. */
-const files = [...all.flatMap((w) => sourceFiles(w.dir)), ...sourceFiles(join(ROOT, 'scripts')), ...sourceFiles(join(ROOT, 'bench'))];
+/** Every source file the checks read: packages, apps, experiments, benchmarks and these scripts. */
+const files = [...all.flatMap((w) => sourceFiles(w.dir)), ...sourceFiles(join(ROOT, 'scripts'))];
 
 /** Dependencies declared without an import, each with its reason. */
 const DECLARED_NOT_IMPORTED: Record<string, string> = {
@@ -18,7 +18,7 @@ const DECLARED_NOT_IMPORTED: Record<string, string> = {
   '@vjepa/app-eval:@tensorflow/tfjs-core': 'peer of the packages, provided by the app',
 };
 
-function workspaceDeps(w: Workspace, fields: ('dependencies' | 'devDependencies' | 'peerDependencies')[]): Set<string> {
+function workspaceDeps(w: Workspace, fields: ('dependencies' | 'devDependencies' | 'peerDependencies' | 'optionalDependencies')[]): Set<string> {
   return new Set(fields.flatMap((f) => Object.keys(w[f])));
 }
 
@@ -80,16 +80,18 @@ describe('dependencies', () => {
     for (const w of all) {
       const used = new Set<string>();
       const usedByTests = new Set<string>();
+      const runtimeFileSet = runtimeFiles(w);
       for (const file of sourceFiles(w.dir)) {
         for (const spec of importsOf(file)) {
           const pkg = packageOf(spec);
           if (pkg === null || pkg === w.name) continue;
-          const runtime = w.kind === 'experiments' || (!isTestFile(file) && rel(file).includes('/src/'));
+          // what the published entry points reach is runtime code; tests, their helpers and scripts may use dev dependencies
+          const runtime = w.kind === 'tools' || runtimeFileSet.has(file);
           (runtime ? used : usedByTests).add(pkg);
         }
       }
-      const runtime = workspaceDeps(w, ['dependencies', 'peerDependencies']);
-      const everything = workspaceDeps(w, ['dependencies', 'devDependencies', 'peerDependencies']);
+      const runtime = workspaceDeps(w, ['dependencies', 'peerDependencies', 'optionalDependencies']);
+      const everything = workspaceDeps(w, ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']);
       for (const pkg of used) if (!runtime.has(pkg)) problems.push(`${w.name}: src imports ${pkg}, not in dependencies`);
       for (const pkg of usedByTests) if (!everything.has(pkg) && !['vitest', 'tsup', 'vitest/config'].includes(pkg)) problems.push(`${w.name}: tests or scripts import ${pkg}, not declared`);
       for (const pkg of Object.keys(w.dependencies)) {
@@ -107,12 +109,12 @@ describe('dependencies', () => {
     expect(findCycle(graph)).toBeNull();
   });
 
-  it('no module imports itself back through other modules (no import cycle inside a package)', () => {
+  it('no module imports itself back through other modules (no import cycle inside a package; type-only imports vanish when compiled)', () => {
     const graph = new Map<string, string[]>();
     for (const file of files) {
       graph.set(
         file,
-        importsOf(file)
+        importsOf(file, { runtimeOnly: true })
           .filter((s) => s.startsWith('.'))
           .map((s) => resolveRelative(file, s))
           .filter((t): t is string => t !== null),
@@ -155,7 +157,7 @@ describe('the README architecture section', () => {
     const arrows = new Map<string, string[]>();
     for (const l of readmeLines()) for (const n of l.names) arrows.set(n, [...l.uses].sort());
     const actual = new Map(
-      all.filter((w) => w.kind !== 'experiments').map((w) => [short(w.name), [...workspaceDeps(w, ['dependencies', 'peerDependencies'])].filter((d) => byName.has(d)).map(short).sort()]),
+      all.filter((w) => w.kind !== 'tools').map((w) => [short(w.name), [...workspaceDeps(w, ['dependencies', 'peerDependencies'])].filter((d) => byName.has(d)).map(short).sort()]),
     );
     expect(Object.fromEntries([...arrows].sort())).toEqual(Object.fromEntries([...actual].sort()));
   });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { webgpuDeviceInfo } from './webgpu/load-webgpu';
 import { initialisedWasmBackend } from './wasm/internals';
 import { wasmPatchState, type WasmPatchState } from './wasm/patch';
 
@@ -30,6 +31,11 @@ export async function describeBackend(): Promise<BackendDescription> {
   const name = tf.getBackend();
   // tfjs-node and tfjs-node-gpu both register as 'tensorflow'; only the latter can find a CUDA device.
   const gpu = name === 'webgpu' || name === 'webgl' || (name === 'tensorflow' && isNodeGpuBuild());
+  const webgpu = name === 'webgpu' ? webgpuDeviceInfo() : null;
+  if (webgpu) {
+    const kernels = webgpu.fusedKernels.length ? `our kernels: ${webgpu.fusedKernels.join(', ')}` : 'stock tfjs kernels';
+    return { name, gpu: !webgpu.software, summary: `webgpu (${webgpu.adapter}; ${kernels})` };
+  }
   if (name !== 'wasm') return { name, gpu, summary: `${name} (${gpu ? 'GPU' : 'cpu'})` };
   const wasmModule = await import('@tensorflow/tfjs-backend-wasm');
   const threads = wasmModule.getThreadsCount();

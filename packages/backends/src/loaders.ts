@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '@vjepa/errors';
 import type { BackendName } from './backend-choice';
 import { patchWasmForTraining, type WasmPatchOptions } from './wasm/patch';
+import { loadWebGpuBackend } from './webgpu/load-webgpu';
 
 /** A loader makes its backend the active tfjs backend and returns a one-line description, or throws BackendError. */
 export type BackendLoader = (options: LoaderOptions) => Promise<string>;
@@ -10,6 +11,8 @@ export type BackendLoader = (options: LoaderOptions) => Promise<string>;
 export interface LoaderOptions {
   /** Wasm training fixes to apply (default: all); `false` keeps stock wasm kernels. */
   wasmPatches?: WasmPatchOptions | false;
+  /** True when `auto` is choosing: loaders then refuse what is available but not worth it (software GPUs). */
+  auto?: boolean;
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
@@ -73,50 +76,12 @@ export const loadNodeGpu: BackendLoader = async () => {
   return 'libtensorflow 2.9.1 (CUDA) through @tensorflow/tfjs-node-gpu';
 };
 
-const WEBGPU_HINT =
-  'WebGPU in Node needs the optional `webgpu` package (Dawn) and a GPU with a Vulkan driver and loader (libvulkan.so.1); see shared/docs/backends.md "Running on the device machine".';
-
-interface DawnModule {
-  create(flags: string[]): { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; device?: string; description?: string } } | null> };
-  globals: Record<string, unknown>;
-}
-
 /**
- * Loads WebGPU through Dawn for Node: `create([])`, look for an adapter, then expose the WebGPU
- * globals and `navigator.gpu` before importing tfjs-backend-webgpu (it registers itself only if
- * `navigator.gpu` exists when imported). Globals are touched only once an adapter exists.
+ * Loads WebGPU through Dawn for Node with the adapter's real limits, kernel-error checks and the
+ * AddN fix (see `loadWebGpuBackend`). Software adapters (lavapipe, SwiftShader) are used only when
+ * the backend is asked for by name: `auto` skips them and says why.
  */
-export const loadWebGpu: BackendLoader = async () => {
-  let dawn: DawnModule;
-  try {
-    const specifier = 'webgpu';
-    dawn = (await import(/* @vite-ignore */ specifier)) as DawnModule;
-  } catch (e) {
-    throw new BackendError('webgpu', { expected: 'the optional `webgpu` package (Dawn for Node)', received: message(e), hint: WEBGPU_HINT, cause: e });
-  }
-  const gpu = dawn.create([]);
-  const adapter = await gpu.requestAdapter();
-  if (adapter === null) {
-    throw new BackendError('webgpu', {
-      expected: 'a WebGPU adapter',
-      received: 'no adapter: Dawn found no usable GPU (no GPU, or no Vulkan driver/loader)',
-      hint: WEBGPU_HINT,
-    });
-  }
-  Object.assign(globalThis, dawn.globals);
-  const nav = (globalThis as { navigator?: object }).navigator;
-  Object.defineProperty(globalThis, 'navigator', { value: { ...nav, gpu }, configurable: true, writable: true });
-  try {
-    const specifier = '@tensorflow/tfjs-backend-webgpu';
-    await import(/* @vite-ignore */ specifier);
-  } catch (e) {
-    throw new BackendError('webgpu', { expected: 'the optional @tensorflow/tfjs-backend-webgpu package', received: message(e), hint: WEBGPU_HINT, cause: e });
-  }
-  await activate('webgpu', 'webgpu', WEBGPU_HINT);
-  const info = adapter.info ?? {};
-  const name = [info.vendor, info.device || info.architecture || info.description].filter(Boolean).join(' ');
-  return `tfjs-backend-webgpu on Dawn${name ? `, adapter ${name}` : ''}`;
-};
+export const loadWebGpu: BackendLoader = (options) => loadWebGpuBackend({ allowSoftware: options.auto !== true });
 
 /** Loads tfjs-backend-wasm and, unless told not to, applies the wasm training fixes. */
 export const loadWasm: BackendLoader = async (options) => {

@@ -5,17 +5,21 @@ import { AUTO_ORDER, parseBackendChoice } from './backend-choice';
 import { explainNodeGpuFailure } from './loaders';
 import { setupBackend } from './setup-backend';
 import { wasmPatchState } from './wasm/patch';
+import { type AdapterInfoLike, isSoftwareAdapter } from './webgpu/adapter';
 
 // What this machine offers, probed the same way the loaders do, so the tests hold on a GPU machine too.
 let nodeGpuError: unknown;
 let webgpuAdapter = false;
+let softwareOnly = false;
 beforeAll(async () => {
   const nodeGpu = '@tensorflow/tfjs-node-gpu';
   nodeGpuError = await import(/* @vite-ignore */ nodeGpu).then(() => undefined, (e: unknown) => e ?? new Error('unknown'));
   try {
     const webgpu = 'webgpu';
-    const dawn = (await import(/* @vite-ignore */ webgpu)) as { create(f: string[]): { requestAdapter(): Promise<unknown> } };
-    webgpuAdapter = (await dawn.create([]).requestAdapter()) !== null;
+    const dawn = (await import(/* @vite-ignore */ webgpu)) as { create(f: string[]): { requestAdapter(): Promise<{ info?: AdapterInfoLike } | null> } };
+    const adapter = await dawn.create([]).requestAdapter();
+    webgpuAdapter = adapter !== null;
+    softwareOnly = adapter !== null && isSoftwareAdapter(adapter.info ?? {});
   } catch {
     webgpuAdapter = false;
   }
@@ -37,19 +41,20 @@ describe('setupBackend', () => {
     expect(setup.detail.length).toBeGreaterThan(0);
   });
 
-  it("'auto' explains a missing tfjs-node-gpu, and skips WebGPU without an adapter (as on a GPU-less machine)", async () => {
+  it("'auto' explains a missing tfjs-node-gpu, and skips WebGPU without an adapter or with only a software one", async () => {
     const setup = await setupBackend('auto');
     if (nodeGpuError === undefined) {
       expect(setup.name).toBe('tfjs-node-gpu');
       return;
     }
     expect(setup.tried[0]).toEqual({ name: 'tfjs-node-gpu', ok: false, reason: explainNodeGpuFailure(nodeGpuError) });
-    if (webgpuAdapter) {
+    if (webgpuAdapter && !softwareOnly) {
       expect(setup.name).toBe('webgpu');
       return;
     }
     expect(setup.tried[1].name).toBe('webgpu');
-    expect(setup.tried[1].reason).toMatch(/no adapter|webgpu/);
+    // Without a GPU: either no adapter at all, or lavapipe, which auto refuses (it is slower than wasm).
+    expect(setup.tried[1].reason).toMatch(softwareOnly ? /only the software adapter .*llvmpipe.* slower than wasm/ : /no adapter|webgpu/);
     expect(setup.name).toBe('wasm');
     expect(setup.detail).toMatch(/training patches: segmentSum, matMul, slice, transpose/);
   });

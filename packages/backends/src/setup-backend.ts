@@ -52,8 +52,8 @@ export interface SetupBackendOptions extends LoaderOptions {
  * Chooses and initialises the TensorFlow.js backend for an app. Only apps call this (library
  * packages peer on tfjs-core and never pick a backend).
  *
- * `auto` tries, in order: tfjs-node-gpu (libtensorflow + CUDA), WebGPU (Dawn for Node, only if an
- * adapter exists), wasm (with the training fixes of `patchWasmForTraining`), then cpu; each failure
+ * `auto` tries, in order: tfjs-node-gpu (libtensorflow + CUDA), WebGPU (Dawn for Node, only if a
+ * hardware adapter exists: software adapters such as lavapipe are skipped, and the log says so), wasm (with the training fixes of `patchWasmForTraining`), then cpu; each failure
  * is recorded in `tried` with its reason. It first registers every tfjs gradient (tfjs-core alone
  * registers none in Node; see `registerGradients`) unless `{ gradients: false }`. A named backend that cannot load throws a BackendError
  * saying what is missing and how to fix it.
@@ -70,7 +70,7 @@ export async function setupBackend(choice: BackendChoice, options: SetupBackendO
   if (options.gradients !== false) await registerGradients();
   for (const name of order) {
     try {
-      const detail = await LOADERS[name](options);
+      const detail = await LOADERS[name]({ ...options, auto: choice === 'auto' });
       tried.push({ name, ok: true, reason: '' });
       log(`backend: ${name}: ${detail}`);
       return { name, tfBackend: tf.getBackend(), detail, tried };

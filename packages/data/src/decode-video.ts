@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
 import { ConfigError, DataError } from '@vjepa/errors';
-import { parseFfmpegInfo } from './ffmpeg-info';
-import { resolveFfmpegPath } from './ffmpeg-path';
+import { checkFfmpegRun, runFfmpeg } from './ffmpeg-run';
 
 /**
  * Options of {@link decodeVideo}.
@@ -54,7 +51,13 @@ function checkPositiveInt(what: string, value: number | undefined): void {
   }
 }
 
-function scaleFilter(size: DecodeOptions['size']): string | null {
+/**
+ * The ffmpeg `scale` filter for a decode size (`[h, w]` exact, a number for the short side), or null.
+ *
+ * @example
+ * scaleFilter([32, 48]); // 'scale=48:32:flags=bilinear'
+ */
+export function scaleFilter(size: DecodeOptions['size']): string | null {
   if (size === undefined) return null;
   if (typeof size === 'number') {
     checkPositiveInt('size', size);
@@ -88,33 +91,6 @@ function ffmpegArgs(path: string, options: DecodeOptions): string[] {
   return args;
 }
 
-interface RunResult {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function run(bin: string, args: string[], path: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (cause) =>
-      reject(
-        new DataError(`${path}: could not start ffmpeg`, {
-          expected: 'an executable ffmpeg',
-          received: `${bin} (${(cause as Error).message})`,
-          hint: 'pass ffmpegPath or set VJEPA_FFMPEG to a working ffmpeg >= 4.1.',
-          cause,
-        }),
-      ),
-    );
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-  });
-}
-
 /**
  * Decodes a video (or an image, as one frame) to raw RGB through an ffmpeg child process
  * (`-f rawvideo -pix_fmt rgb24 pipe:1`). Metadata comes from ffmpeg's own log.
@@ -127,35 +103,11 @@ function run(bin: string, args: string[], path: string): Promise<RunResult> {
  */
 export async function decodeVideo(path: string, options: DecodeOptions = {}): Promise<DecodedVideo> {
   const args = ffmpegArgs(path, options);
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new Error('not a regular file');
-  } catch (cause) {
-    throw new DataError(path, { expected: 'an existing video or image file', received: (cause as Error).message, cause });
-  }
-  const bin = resolveFfmpegPath(options.ffmpegPath);
-  const { code, stdout, stderr } = await run(bin, args, path);
-  const info = parseFfmpegInfo(stderr);
-  const lastError = info.errors[info.errors.length - 1];
-  if (code !== 0) {
-    // The last two error lines: the demuxer's reason ("moov atom not found") and ffmpeg's summary.
-    const said = info.errors.length > 0 ? info.errors.slice(-2).join(' | ') : info.lastLine;
-    throw new DataError(path, {
-      expected: 'a readable video or image',
-      received: `ffmpeg exit code ${code}: ${said}`,
-    });
-  }
-  if (info.errors.length > 0 && options.tolerateErrors !== true) {
-    throw new DataError(path, {
-      expected: 'a video that decodes without errors',
-      received: `${info.errors.length} decoder error(s), last: ${lastError}`,
-      hint: 'the file is probably truncated or corrupt; pass tolerateErrors: true to keep the concealed frames.',
-    });
-  }
-  const out = info.output;
-  if (out === null || info.input === null) {
-    throw new DataError(path, { expected: 'a video stream in ffmpeg output', received: info.lastLine });
-  }
+  const run = await runFfmpeg(path, args, options.ffmpegPath);
+  checkFfmpegRun(path, run, options.tolerateErrors === true);
+  const { stdout, info } = run;
+  const out = info.output as { width: number; height: number };
+  const input = info.input as { width: number; height: number };
   const frameBytes = out.width * out.height * 3;
   if (stdout.length === 0 || stdout.length % frameBytes !== 0) {
     throw new DataError(path, {
@@ -170,8 +122,8 @@ export async function decodeVideo(path: string, options: DecodeOptions = {}): Pr
     height: out.height,
     width: out.width,
     fps: options.fps ?? info.fps ?? 0,
-    sourceHeight: info.input.height,
-    sourceWidth: info.input.width,
+    sourceHeight: input.height,
+    sourceWidth: input.width,
     durationSec: info.durationSec,
   };
 }

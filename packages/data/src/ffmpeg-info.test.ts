@@ -19,6 +19,7 @@ describe('parseFfmpegInfo', () => {
     expect(info.output).toEqual({ width: 112, height: 64 });
     expect(info.fps).toBeCloseTo(29.97);
     expect(info.durationSec).toBeCloseTo(65.57);
+    expect(info.startSec).toBe(0);
     expect(info.errors).toEqual(['[mpeg4 @ 0x25da7fc0] Error at MB: 131']);
     expect(info.lastLine).toMatch(/^frame=/);
   });
@@ -30,6 +31,7 @@ describe('parseFfmpegInfo', () => {
     expect(info.input).toEqual({ width: 40, height: 30 });
     expect(info.fps).toBe(25);
     expect(info.durationSec).toBeNull();
+    expect(info.startSec).toBeNull();
     expect(info.output).toBeNull();
   });
 });

@@ -14,6 +14,8 @@ export interface FfmpegInfo {
   fps: number | null;
   /** Container duration in seconds, or null (`N/A` for images). */
   durationSec: number | null;
+  /** Container start time in seconds (`start:` on the Duration line), or null when not printed. */
+  startSec: number | null;
   /** `[error]`/`[fatal]` lines (ffmpeg run with `-loglevel level+info`). */
   errors: string[];
   /** The last non-empty line, for messages. */
@@ -43,7 +45,7 @@ function parseRate(spec: string): number | null {
 export function parseFfmpegInfo(stderr: string): FfmpegInfo {
   const lines = stderr.split(/\r\n|\r|\n/);
   let section: 'none' | 'input' | 'output' = 'none';
-  const info: FfmpegInfo = { input: null, output: null, fps: null, durationSec: null, errors: [], lastLine: '' };
+  const info: FfmpegInfo = { input: null, output: null, fps: null, durationSec: null, startSec: null, errors: [], lastLine: '' };
   for (const raw of lines) {
     const line = raw.replace(/\[(?:info|warning|error|fatal|verbose|debug|panic|trace)\] /, '');
     if (line.trim() !== '') info.lastLine = line.trim();
@@ -54,6 +56,8 @@ export function parseFfmpegInfo(stderr: string): FfmpegInfo {
     if (duration && section === 'input' && info.durationSec === null) {
       info.durationSec = Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]);
     }
+    const start = /Duration: .*, start: (-?\d+(?:\.\d+)?)/.exec(line);
+    if (start && section === 'input' && info.startSec === null) info.startSec = Number(start[1]);
     const stream = STREAM.exec(line);
     if (stream) {
       const spec = stream[1] as string;

@@ -1,6 +1,12 @@
 // Decoding
 export { decodeVideo } from './decode-video';
 export type { DecodeOptions, DecodedVideo } from './decode-video';
+export { decodeFrames } from './decode-frames';
+export type { DecodedFrames, FrameDecodeOptions } from './decode-frames';
+export { framePts, indexVideo } from './frame-index';
+export type { FrameIndex, FramePts, IndexOptions, IndexedVideo } from './frame-index';
+export { DEFAULT_FRAME_CACHE_BYTES, VideoFrameSource } from './video-frame-source';
+export type { FrameSourceCounts, FrameSourceOptions } from './video-frame-source';
 export { resolveFfmpegPath } from './ffmpeg-path';
 export { parseFfmpegInfo } from './ffmpeg-info';
 export type { FfmpegInfo } from './ffmpeg-info';

@@ -44,7 +44,7 @@ export interface LoaderOptions {
   startStep?: number;
   /** Epochs to iterate before the iterator ends (default 1; Infinity allowed). */
   epochs?: number;
-  /** Samples loaded at once (ffmpeg processes), default `availableParallelism()`. */
+  /** Samples loaded at once (ffmpeg processes), default `max(2, availableParallelism(), min(batchSize, 16))`. */
   concurrency?: number;
 }
 
@@ -106,7 +106,8 @@ export function createLoader(dataset: Dataset, options: LoaderOptions): Loader {
   if (!(epochs === Infinity || (Number.isInteger(epochs) && epochs >= 1))) {
     throw new ConfigError('loader.epochs', { expected: 'an integer >= 1 or Infinity', received: String(epochs) });
   }
-  const concurrency = options.concurrency ?? Math.max(2, availableParallelism());
+  // Enough reads in flight to decode a whole batch while the caller computes, at most 16 processes.
+  const concurrency = options.concurrency ?? Math.max(2, availableParallelism(), Math.min(B, 16));
   checkInt('concurrency', concurrency, 1);
   const n = dataset.length;
   if (!(Number.isInteger(n) && n >= 1)) throw new DataError('loader dataset', { expected: 'a dataset with at least one item', received: `length ${n}` });
@@ -185,6 +186,10 @@ export function createLoader(dataset: Dataset, options: LoaderOptions): Loader {
           if (p === undefined) return { done: true, value: undefined };
           const batch = await p;
           while (inFlight.length < prefetch && startNext());
+          // One macrotask turn before handing the batch out: the reads just requested (and those the
+          // finished ones freed slots for) run up to their first real wait, which starts their ffmpeg
+          // processes before the caller's (synchronous) training step holds the event loop.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           return { done: false, value: batch };
         },
         async return(): Promise<IteratorResult<Batch>> {

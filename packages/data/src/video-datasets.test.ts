@@ -171,3 +171,33 @@ describe('a loader over real videos', () => {
     expect(ds.stats().decoded).toBe(3);
   });
 });
+
+describe('file datasets read only the sampled frames, and get the clips the whole-file decode gave', () => {
+  it('same clips with the cache (memory), without it (seeks) and from decodeVideo + sampleClipIndices', async () => {
+    const { decodeVideo } = await import('./decode-video');
+    const { sampleClipIndices } = await import('./clip-sampling');
+    const sampling = { framesPerClip: 8, frameStep: 2, numClips: 2 };
+    const open = (cacheBytes?: number) => VideoFolderDataset.open(join(root, 'clips'), { decode, sampling, includeImages: false, cacheBytes });
+    const [memory, seeking] = await Promise.all([open(), open(0)]);
+    for (const i of [0, 1]) {
+      const path = memory.entries[i]!.path;
+      const full = await decodeVideo(path, decode);
+      const n = full.height * full.width * 3;
+      for (const seed of [1, 2, 3]) {
+        const frames = sampleClipIndices(full.numFrames, full.fps, sampling, createDataRng(seed)).flatMap((c) => Array.from(c));
+        const expected = new Float32Array(frames.length * n);
+        frames.forEach((f, t) => expected.set(Array.from(full.frames.subarray(f * n, (f + 1) * n), (v) => v / 255), t * n));
+        for (const ds of [memory, seeking]) {
+          const s = await ds.get(i, ctx(seed));
+          expect(s.shape).toEqual([16, 24, 32, 3]);
+          expect(s.clip).toEqual(expected);
+        }
+      }
+    }
+    const m = memory.decodeCounts();
+    expect([m.indexed, m.kept, m.fromMemory, m.seeked + m.fromStart]).toEqual([2, 2, 6, 0]);
+    const s = seeking.decodeCounts();
+    expect([s.indexed, s.kept, s.fromMemory, s.fellBack]).toEqual([2, 0, 0, 0]);
+    expect(s.seeked + s.fromStart).toBeGreaterThanOrEqual(6);
+  });
+});

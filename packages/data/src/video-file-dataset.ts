@@ -4,6 +4,7 @@ import { ConfigError, DataError, VjepaError } from '@vjepa/errors';
 import { type ClipSamplingOptions, clipWindow, sampleClipIndices } from './clip-sampling';
 import { type DataStats, DataStatsRecorder, formatDataStats } from './data-stats';
 import { type DecodeOptions, type DecodedVideo, decodeVideo } from './decode-video';
+import { type FrameSourceCounts, VideoFrameSource } from './video-frame-source';
 import type { Dataset, GetContext, Sample } from './sample';
 
 /**
@@ -56,6 +57,12 @@ export interface VideoDatasetOptions {
    * Default false (padded and counted in `stats().padded`).
    */
   filterShortVideos?: boolean;
+  /**
+   * Bytes of decoded frames kept in memory across epochs (default 256 MiB, 0 = none): a video whose
+   * frames fit is decoded once and every later clip is cut from memory; the others decode only their
+   * sampled frames (see {@link VideoFrameSource}).
+   */
+  cacheBytes?: number;
 }
 
 function isImage(path: string): boolean {
@@ -83,9 +90,10 @@ export async function checkEntries(entries: VideoEntry[], recorder: DataStatsRec
 }
 
 /**
- * The common core of {@link VideoIndexDataset} and {@link VideoFolderDataset}: decodes a file with
- * ffmpeg, samples clip frames with the reference semantics (images: the frame repeated), and
- * returns `[numClips * framesPerClip, H, W, 3]` in [0, 1]. Bad files are skipped and counted.
+ * The common core of {@link VideoIndexDataset} and {@link VideoFolderDataset}: samples clip frames
+ * with the reference semantics (images: the frame repeated) over a file's full-decode frame count,
+ * decodes only those frames (a {@link VideoFrameSource}: index once, then seek; small videos kept in
+ * memory), and returns `[numClips * framesPerClip, H, W, 3]` in [0, 1]. Bad files are skipped and counted.
  *
  * @example
  * const ds = new VideoFileDataset([{ path: '/data/a.mp4' }], { decode: { size: [64, 64] } });
@@ -95,6 +103,7 @@ export class VideoFileDataset implements Dataset {
   readonly length: number;
   readonly labelNames: readonly string[];
   protected readonly recorder: DataStatsRecorder;
+  private readonly frameSource: VideoFrameSource;
 
   constructor(
     readonly entries: readonly VideoEntry[],
@@ -112,6 +121,8 @@ export class VideoFileDataset implements Dataset {
     this.length = entries.length;
     this.recorder = recorder ?? new DataStatsRecorder(entries.length);
     this.labelNames = entries.every((e) => e.label !== undefined) ? ['label'] : [];
+    const { fps: _resampled, ...decode } = options.decode ?? {}; // fps reads go through decodeVideo
+    this.frameSource = new VideoFrameSource({ decode, cacheBytes: options.cacheBytes });
   }
 
   /**
@@ -164,8 +175,66 @@ export class VideoFileDataset implements Dataset {
     });
   }
 
+  /**
+   * How the frames were read so far (indexed, kept in memory, cut from memory, seeks, decodes from
+   * the start, seeks redone), plus `fullDecodes`: images and the `fps` option, decoded whole.
+   *
+   * @example
+   * const { fromMemory, seeked, fromStart } = ds.decodeCounts();
+   */
+  decodeCounts(): FrameSourceCounts & { fullDecodes: number } {
+    return { ...this.frameSource.counts(), fullDecodes: this.fullDecodes };
+  }
+
+  private fullDecodes = 0;
+
   private async load(entry: VideoEntry, ctx: GetContext): Promise<Sample> {
+    const decode = this.options.decode ?? {};
+    // Images, and resampled frame rates (the fps filter renumbers frames), are decoded whole.
+    if (isImage(entry.path) || decode.fps !== undefined) return this.loadWhole(entry, ctx);
+    const index = await this.frameSource.index(entry.path);
+    const sampling = this.options.sampling ?? {};
+    const numClips = sampling.numClips ?? 1;
+    const T = (sampling.framesPerClip ?? 16) * numClips;
+    const wanted = new Int32Array(T);
+    let padded = false;
+    const image = index.numFrames === 1 && index.durationSec === null; // one frame repeated along time
+    if (!image) {
+      const fps = index.fps > 0 ? index.fps : 30;
+      padded = this.tooShort(entry, index.numFrames, fps);
+      const clips = sampleClipIndices(index.numFrames, fps, sampling, ctx.rng);
+      clips.forEach((c, i) => wanted.set(c, i * c.length));
+    }
+    const got = await this.frameSource.frames(entry.path, wanted);
+    const clip = new Float32Array(got.frames.length); // [numClips * fpc, H, W, 3]
+    for (let i = 0; i < clip.length; i++) clip[i] = (got.frames[i] as number) / 255;
+    this.recorder.decoded(entry.path, { padded, image });
+    return this.sample(entry, clip, [T, got.height, got.width, 3]);
+  }
+
+  /** Whether a video is shorter than its clip windows; with `filterShortVideos` it is recorded and refused. */
+  private tooShort(entry: VideoEntry, numFrames: number, fps: number): boolean {
+    const sampling = this.options.sampling ?? {};
+    const numClips = sampling.numClips ?? 1;
+    const { window } = clipWindow(fps, sampling);
+    const padded = Math.floor(numFrames / numClips) < window;
+    if (padded && this.options.filterShortVideos === true) {
+      // recorded here so the reason says "too short" (the caller's catch keeps the first reason)
+      const reason = `too short: ${numFrames} frames, ${numClips} clip window(s) of ${window} frames`;
+      this.recorder.skip({ path: entry.path, line: entry.line, reason });
+      throw new DataError(entry.path, { expected: `at least ${window * numClips} frames (filterShortVideos)`, received: `${numFrames} frames` });
+    }
+    return padded;
+  }
+
+  private sample(entry: VideoEntry, clip: Float32Array, shape: [number, number, number, number]): Sample {
+    return { clip, shape, ...(entry.label === undefined ? {} : { labels: { label: entry.label } }) };
+  }
+
+  /** The whole file decoded in one run, then the clip's frames taken from it. */
+  private async loadWhole(entry: VideoEntry, ctx: GetContext): Promise<Sample> {
     const video: DecodedVideo = await decodeVideo(entry.path, this.options.decode ?? {});
+    this.fullDecodes++;
     const sampling = this.options.sampling ?? {};
     const fpc = sampling.framesPerClip ?? 16;
     const numClips = sampling.numClips ?? 1;
@@ -180,14 +249,7 @@ export class VideoFileDataset implements Dataset {
       for (let t = 1; t < T; t++) clip.copyWithin(t * frameSize, 0, frameSize);
     } else {
       const fps = video.fps > 0 ? video.fps : 30;
-      const { window } = clipWindow(fps, sampling);
-      padded = Math.floor(video.numFrames / numClips) < window;
-      if (padded && this.options.filterShortVideos === true) {
-        // recorded here so the reason says "too short" (the caller's catch keeps the first reason)
-        const reason = `too short: ${video.numFrames} frames, ${numClips} clip window(s) of ${window} frames`;
-        this.recorder.skip({ path: entry.path, line: entry.line, reason });
-        throw new DataError(entry.path, { expected: `at least ${window * numClips} frames (filterShortVideos)`, received: `${video.numFrames} frames` });
-      }
+      padded = this.tooShort(entry, video.numFrames, fps);
       const clips = sampleClipIndices(video.numFrames, fps, sampling, ctx.rng);
       let t = 0;
       for (const indices of clips) {
@@ -200,10 +262,6 @@ export class VideoFileDataset implements Dataset {
       }
     }
     this.recorder.decoded(entry.path, { padded, image });
-    return {
-      clip,
-      shape: [T, video.height, video.width, 3],
-      ...(entry.label === undefined ? {} : { labels: { label: entry.label } }),
-    };
+    return this.sample(entry, clip, [T, video.height, video.width, 3]);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, ConfigError, DataError, DegenerateStepError, NonFiniteLossError, VjepaError, formatMessage } from './index';
+import { ConfigError, DegenerateStepError, NonFiniteLossError, VjepaError, formatMessage } from './index';
 
 describe('errors', () => {
   it('formats what, expected, received and hint', () => {
@@ -14,22 +14,6 @@ describe('errors', () => {
     expect(VjepaError.isInstance({ [Symbol.for('vjepa.error')]: true })).toBe(true);
     expect(VjepaError.isInstance(new Error('x'))).toBe(false);
     expect(VjepaError.isInstance(null)).toBe(false);
-  });
-
-  it('a subclass recognises only its own kind (and its subclasses), also from another copy', () => {
-    expect(ConfigError.isInstance(new ConfigError('x'))).toBe(true);
-    expect(ConfigError.isInstance(new DataError('x'))).toBe(false);
-    expect(CheckpointError.isInstance(new ConfigError('x'))).toBe(false);
-    expect(NonFiniteLossError.isInstance(new NonFiniteLossError(1, {}))).toBe(true);
-    expect(DegenerateStepError.isInstance(new NonFiniteLossError(1, {}))).toBe(false);
-    class StaleCheckpointError extends CheckpointError {}
-    expect(CheckpointError.isInstance(new StaleCheckpointError('x'))).toBe(true);
-    expect(StaleCheckpointError.isInstance(new CheckpointError('x'))).toBe(false);
-    // an error from a duplicated install: the same markers, another prototype chain
-    const foreign = { [Symbol.for('vjepa.error')]: true, [Symbol.for('vjepa.error.kinds')]: ['DataError', 'VjepaError'] };
-    expect(DataError.isInstance(foreign)).toBe(true);
-    expect(ConfigError.isInstance(foreign)).toBe(false);
-    expect(new DataError('x')).not.toBeInstanceOf(ConfigError);
   });
 
   it('carries the step of a non-finite loss', () => {

@@ -1,4 +1,5 @@
-import { VjepaError } from './vjepa-error';
+import { previewValue } from './preview-value';
+import { VjepaError, hasMarker } from './vjepa-error';
 
 /**
  * A configuration value that cannot work. `what` is the key path, e.g. `optimization.lr`.
@@ -6,7 +7,13 @@ import { VjepaError } from './vjepa-error';
  * @example
  * throw new ConfigError('optimization.lr', { expected: 'a number > 0', received: String(lr) });
  */
-export class ConfigError extends VjepaError {}
+export class ConfigError extends VjepaError {
+  static override readonly marker: string = 'vjepa.error.ConfigError';
+  /** True for a ConfigError (or subclass), even from another copy of this package. */
+  static override isInstance(error: unknown): error is ConfigError {
+    return hasMarker(error, ConfigError.marker);
+  }
+}
 
 /**
  * A tensor or array whose shape or dtype is not what an operation needs.
@@ -14,7 +21,13 @@ export class ConfigError extends VjepaError {}
  * @example
  * throw new ShapeError('input clip', { expected: '[B, T, H, W, 3]', received: `[${x.shape}]` });
  */
-export class ShapeError extends VjepaError {}
+export class ShapeError extends VjepaError {
+  static override readonly marker: string = 'vjepa.error.ShapeError';
+  /** True for a ShapeError (or subclass), even from another copy of this package. */
+  static override isInstance(error: unknown): error is ShapeError {
+    return hasMarker(error, ShapeError.marker);
+  }
+}
 
 /**
  * A mask that breaks the masking contract (out of range, overlapping, empty, ragged).
@@ -22,7 +35,13 @@ export class ShapeError extends VjepaError {}
  * @example
  * throw new MaskError('mask type 0, sample 3', { expected: 'indices in [0, 1568)', received: '1570' });
  */
-export class MaskError extends VjepaError {}
+export class MaskError extends VjepaError {
+  static override readonly marker: string = 'vjepa.error.MaskError';
+  /** True for a MaskError (or subclass), even from another copy of this package. */
+  static override isInstance(error: unknown): error is MaskError {
+    return hasMarker(error, MaskError.marker);
+  }
+}
 
 /**
  * A checkpoint or weight file that is missing, corrupt, foreign or does not match the model.
@@ -30,7 +49,13 @@ export class MaskError extends VjepaError {}
  * @example
  * throw new CheckpointError('ckpt.pth.tar: key "encoder"', { expected: 'a state dict', received: 'None' });
  */
-export class CheckpointError extends VjepaError {}
+export class CheckpointError extends VjepaError {
+  static override readonly marker: string = 'vjepa.error.CheckpointError';
+  /** True for a CheckpointError (or subclass), even from another copy of this package. */
+  static override isInstance(error: unknown): error is CheckpointError {
+    return hasMarker(error, CheckpointError.marker);
+  }
+}
 
 /**
  * A dataset, video or index entry that cannot be used.
@@ -38,7 +63,13 @@ export class CheckpointError extends VjepaError {}
  * @example
  * throw new DataError('train.txt line 4', { expected: '"path label"', received: '"clip.mp4"' });
  */
-export class DataError extends VjepaError {}
+export class DataError extends VjepaError {
+  static override readonly marker: string = 'vjepa.error.DataError';
+  /** True for a DataError (or subclass), even from another copy of this package. */
+  static override isInstance(error: unknown): error is DataError {
+    return hasMarker(error, DataError.marker);
+  }
+}
 
 /**
  * A backend that cannot be loaded or lacks something a computation needs.
@@ -46,7 +77,13 @@ export class DataError extends VjepaError {}
  * @example
  * throw new BackendError('tfjs-node-gpu', { expected: 'a built native addon', received: 'none', hint: '...' });
  */
-export class BackendError extends VjepaError {}
+export class BackendError extends VjepaError {
+  static override readonly marker: string = 'vjepa.error.BackendError';
+  /** True for a BackendError (or subclass), even from another copy of this package. */
+  static override isInstance(error: unknown): error is BackendError {
+    return hasMarker(error, BackendError.marker);
+  }
+}
 
 /**
  * The loss became NaN or infinite. Carries the step and what was logged for it.
@@ -55,11 +92,17 @@ export class BackendError extends VjepaError {}
  * throw new NonFiniteLossError(step, { lr, gradNorms });
  */
 export class NonFiniteLossError extends VjepaError {
+  static override readonly marker: string = 'vjepa.error.NonFiniteLossError';
+  /** True for a NonFiniteLossError (or subclass), even from another copy of this package. */
+  static override isInstance(error: unknown): error is NonFiniteLossError {
+    return hasMarker(error, NonFiniteLossError.marker);
+  }
+
   readonly step: number;
   readonly state: Readonly<Record<string, unknown>>;
 
   constructor(step: number, state: Record<string, unknown>, hint = 'lower the learning rate or check the data for NaNs') {
-    super(`non-finite loss at step ${step}`, { received: JSON.stringify(state), hint });
+    super(`non-finite loss at step ${step}`, { received: previewState(state), hint });
     this.step = step;
     this.state = state;
   }
@@ -74,11 +117,22 @@ export class NonFiniteLossError extends VjepaError {
  * throw new DegenerateStepError(step, 'loss 0, gradient norms 0 and 0', { lr });
  */
 export class DegenerateStepError extends VjepaError {
+  static override readonly marker: string = 'vjepa.error.DegenerateStepError';
+  /** True for a DegenerateStepError (or subclass), even from another copy of this package. */
+  static override isInstance(error: unknown): error is DegenerateStepError {
+    return hasMarker(error, DegenerateStepError.marker);
+  }
+
   readonly step: number;
   readonly state: Readonly<Record<string, unknown>>;
   constructor(step: number, what: string, state: Record<string, unknown>, hint = 'the backend probably failed silently: rerun with --backend wasm (or cpu) to check, and report the backend line printed at start') {
-    super(`step ${step} computed nothing usable (${what})`, { expected: 'a non-zero loss and non-zero gradient norms', received: JSON.stringify(state), hint });
+    super(`step ${step} computed nothing usable (${what})`, { expected: 'a non-zero loss and non-zero gradient norms', received: previewState(state), hint });
     this.step = step;
     this.state = state;
   }
+}
+
+/** The logged state as JSON, bounded and never throwing (bigints, cycles, NaN are printed as such). */
+function previewState(state: unknown): string {
+  return previewValue(state, { maxLength: 2000 });
 }

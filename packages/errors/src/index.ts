@@ -1,5 +1,7 @@
-export { VjepaError, formatMessage } from './vjepa-error';
+export { MESSAGE_PART_LIMIT, VjepaError, formatMessage, hasMarker } from './vjepa-error';
 export type { ErrorDetails } from './vjepa-error';
+export { previewValue, truncateText } from './preview-value';
+export type { PreviewOptions } from './preview-value';
 export {
   BackendError,
   CheckpointError,

@@ -1,6 +1,16 @@
-const MARKER = Symbol.for('vjepa.error');
-/** The class names of an error, from its own class up to VjepaError (what subclass `isInstance` checks). */
-const KINDS = Symbol.for('vjepa.error.kinds');
+import { previewValue, truncateText } from './preview-value';
+
+const MARKER_PREFIX = 'vjepa.error';
+const MARKER = Symbol.for(MARKER_PREFIX);
+
+/**
+ * The most characters kept of each message part (what, expected, received, hint). A backstop: code
+ * that prints untrusted values should preview them shorter itself (see `previewValue`).
+ *
+ * @example
+ * new DataError('x'.repeat(1e6)).message.length < 2 * MESSAGE_PART_LIMIT; // true
+ */
+export const MESSAGE_PART_LIMIT = 16_384;
 
 /** Parts of an actionable message: what failed, what was expected, what was received, a hint. */
 export interface ErrorDetails {
@@ -15,47 +25,79 @@ export interface ErrorDetails {
 }
 
 /**
- * Base class of every error vjepa-ts throws. `VjepaError.isInstance(e)` and each subclass's
- * `isInstance` (`ConfigError.isInstance(e)`) work across duplicated installs: they check a global
- * symbol marker and the class names recorded on the error, not the prototype chain.
+ * Base class of every error vjepa-ts throws. `VjepaError.isInstance(e)` is true for any of them,
+ * and each subclass's own `isInstance` (e.g. `CheckpointError.isInstance(e)`) only for that class
+ * and its subclasses. Both work across duplicated installs: they check global symbol markers
+ * (`Symbol.for('vjepa.error.<Name>')`), not the prototype chain. Building an error never throws,
+ * whatever it is given (bigints, cyclic objects, a 400 MB string): parts are cut at
+ * {@link MESSAGE_PART_LIMIT} characters.
+ *
+ * A subclass declares `static readonly marker = 'vjepa.error.MyError'` (instances get that marker
+ * too) and a `static isInstance` that calls `hasMarker(error, MyError.marker)`.
  *
  * @example
  * try { strategy.sample(opts); } catch (e) { if (VjepaError.isInstance(e)) console.error(e.message); }
- * try { loadConfig(); } catch (e) { process.exitCode = ConfigError.isInstance(e) ? 2 : 1; }
  */
 export class VjepaError extends Error {
+  /** The global marker name of this class; subclasses override it. */
+  static readonly marker: string = MARKER_PREFIX;
   readonly [MARKER] = true;
-  readonly [KINDS]: readonly string[];
   readonly expected?: string;
   readonly received?: string;
   readonly hint?: string;
 
   constructor(what: string, details: ErrorDetails = {}) {
-    super(formatMessage(what, details), details.cause === undefined ? undefined : { cause: details.cause });
+    const d = details ?? {};
+    const safe: ErrorDetails = {
+      expected: d.expected === undefined ? undefined : messagePart(d.expected),
+      received: d.received === undefined ? undefined : messagePart(d.received),
+      hint: d.hint === undefined ? undefined : messagePart(d.hint),
+    };
+    super(formatMessage(messagePart(what), safe), d.cause === undefined ? undefined : { cause: d.cause });
     this.name = new.target.name;
-    this.expected = details.expected;
-    this.received = details.received;
-    this.hint = details.hint;
-    const kinds: string[] = [];
-    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) kinds.push((c as { name: string }).name);
-    this[KINDS] = kinds;
+    this.expected = safe.expected;
+    this.received = safe.received;
+    this.hint = safe.hint;
+    // mark the instance with every class marker from its own class up to VjepaError
+    for (let c: unknown = new.target; typeof c === 'function' && c !== VjepaError; c = Object.getPrototypeOf(c)) {
+      if (Object.prototype.hasOwnProperty.call(c, 'marker')) {
+        const m = (c as unknown as { marker: unknown }).marker;
+        if (typeof m === 'string') Object.defineProperty(this, Symbol.for(m), { value: true, enumerable: false });
+      }
+    }
   }
 
   /**
-   * True when `error` is an instance of this class, even one thrown by another copy of this
-   * package: `VjepaError.isInstance(e)` for any vjepa-ts error, `CheckpointError.isInstance(e)` only
-   * for a CheckpointError (or a subclass of it).
+   * True for any vjepa-ts error, even one thrown by another copy of this package. Each subclass
+   * has its own (`CheckpointError.isInstance(e)` is true only for checkpoint errors). Never throws.
    *
    * @example
-   * ConfigError.isInstance(new ConfigError('x')); // true
-   * ConfigError.isInstance(new DataError('x'));   // false
+   * if (VjepaError.isInstance(e)) console.error(e.message);
    */
-  static isInstance<T extends abstract new (...args: never[]) => VjepaError>(this: T, error: unknown): error is InstanceType<T> {
-    if (typeof error !== 'object' || error === null || (error as Record<symbol, unknown>)[MARKER] !== true) return false;
-    if (this.name === 'VjepaError') return true;
-    const kinds = (error as Record<symbol, unknown>)[KINDS];
-    return Array.isArray(kinds) && kinds.includes(this.name);
+  static isInstance(error: unknown): error is VjepaError {
+    return hasMarker(error, MARKER_PREFIX);
   }
+}
+
+/**
+ * True when `error` carries the global marker `Symbol.for(marker)` (what `isInstance` checks).
+ * Never throws, even on a proxy whose traps do.
+ *
+ * @example
+ * hasMarker(e, 'vjepa.error.CheckpointError');
+ */
+export function hasMarker(error: unknown, marker: string): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  try {
+    return (error as Record<symbol, unknown>)[Symbol.for(marker)] === true;
+  } catch {
+    return false;
+  }
+}
+
+/** A message part as a bounded string, whatever was passed (callers in plain JS may pass anything). */
+function messagePart(x: unknown): string {
+  return typeof x === 'string' ? truncateText(x, MESSAGE_PART_LIMIT) : previewValue(x, { maxLength: 1000 });
 }
 
 /**

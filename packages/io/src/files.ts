@@ -1,4 +1,6 @@
+import type { Stats } from 'node:fs';
 import { CheckpointError, DataError } from '@vjepa/errors';
+import { causeText } from './cause-text';
 
 /**
  * Options for {@link readFileBytes}.
@@ -24,7 +26,17 @@ const CHECKPOINT_EXT = /\.(pth|pt|tar|ckpt|bin|safetensors)$/i;
  * const bytes = await readFileBytes('checkpoint.pth.tar');
  */
 export async function readFileBytes(path: string, opts: ReadFileBytesOptions = {}): Promise<Uint8Array> {
-  const { open } = await import('node:fs/promises');
+  const { open, stat } = await import('node:fs/promises');
+  const Err = (opts.as ?? (CHECKPOINT_EXT.test(path) ? 'checkpoint' : 'data')) === 'checkpoint' ? CheckpointError : DataError;
+  let kind: string | undefined;
+  try {
+    // stat first: open() on a FIFO blocks until a writer appears (forever, for a stray named pipe)
+    const st = await stat(path);
+    if (!st.isFile() && !st.isDirectory()) kind = describeFileKind(st);
+  } catch {
+    // reported by open() below, with its code
+  }
+  if (kind !== undefined) throw new Err(`file "${path}"`, { expected: 'a regular file', received: kind, hint: 'FIFOs, sockets and devices are not read.' });
   try {
     // read in chunks: fs.readFile refuses files over 2 GiB
     const handle = await open(path, 'r');
@@ -42,15 +54,30 @@ export async function readFileBytes(path: string, opts: ReadFileBytesOptions = {
       await handle.close();
     }
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const Err = (opts.as ?? (CHECKPOINT_EXT.test(path) ? 'checkpoint' : 'data')) === 'checkpoint' ? CheckpointError : DataError;
+    const code = (cause as NodeJS.ErrnoException | null)?.code;
     throw new Err(`file "${path}"`, {
       expected: 'a readable file',
-      received: code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : code === 'EACCES' ? 'permission denied' : String((cause as Error).message),
+      received: code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : code === 'EACCES' ? 'permission denied' : causeText(cause),
       hint: code === 'ENOENT' ? `Check the path (resolved against ${process.cwd()}).` : undefined,
       cause,
     });
   }
+}
+
+/**
+ * What kind of file a stat describes, for messages: `a FIFO (named pipe)`, `a directory`, ...
+ *
+ * @example
+ * describeFileKind(await stat('/dev/zero')); // "a character device"
+ */
+export function describeFileKind(st: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isSymbolicLink'>): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'a special file';
 }
 
 let counter = 0;
@@ -80,7 +107,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new DataError(`writing "${path}"`, {
       expected: 'a writable directory',
-      received: String((cause as Error).message),
+      received: causeText(cause),
       hint: 'The previous file, if any, is unchanged.',
       cause,
     });

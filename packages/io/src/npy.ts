@@ -1,4 +1,6 @@
-import { DataError } from '@vjepa/errors';
+import { DataError, previewValue } from '@vjepa/errors';
+import { parseNpyHeader } from './npy-header';
+import { ownValue } from './own-lookup';
 import { contiguousStrides, stridedToContiguous } from './strided';
 import { type DType, type TensorData, dtypeByteSize, shapeSize, tensorBytes, tensorData, typedArrayFromBytes } from './tensor-data';
 
@@ -84,19 +86,20 @@ export function readNpy(bytes: Uint8Array, opts: ReadNpyOptions = {}): TensorDat
     });
   }
   const headerText = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
-  const header = parseHeader(headerText, file);
-  const dtype = DESCR_TO_DTYPE[header.descr];
+  const header = parseNpyHeader(headerText, file);
+  const dtype = ownValue(DESCR_TO_DTYPE, header.descr);
   if (dtype === undefined) {
-    throw new DataError(`${file}: dtype "${header.descr}"`, {
+    const shown = previewValue(header.descr, { maxLength: 40 });
+    throw new DataError(`${file}: dtype ${shown}`, {
       expected: `one of ${Object.keys(DESCR_TO_DTYPE).join(' ')}`,
-      received: header.descr,
+      received: shown,
       hint: header.descr.startsWith('>') ? 'Big-endian arrays are not supported: save with arr.astype(arr.dtype.newbyteorder("<")).' : 'Convert the array to a supported dtype before saving.',
     });
   }
   const n = shapeSize(header.shape);
   const byteLen = n * dtypeByteSize(dtype);
   if (dataStart + byteLen > bytes.length) {
-    throw new DataError(`${file}: data for shape (${header.shape.join(', ')}) ${header.descr}`, {
+    throw new DataError(`${file}: data for shape (${header.shape.slice(0, 16).join(', ')}${header.shape.length > 16 ? ', …' : ''}) ${header.descr}`, {
       expected: `${byteLen} bytes`,
       received: `${bytes.length - dataStart}`,
       hint: 'The file is truncated.',
@@ -151,35 +154,6 @@ export function writeNpy(t: TensorData): Uint8Array {
   for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
   out.set(body, prefix + header.length);
   return out;
-}
-
-interface NpyHeader {
-  descr: string;
-  fortranOrder: boolean;
-  shape: number[];
-}
-
-/** Parses the Python dict literal of an .npy header, e.g. `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`. */
-function parseHeader(text: string, file: string): NpyHeader {
-  const bad = (why: string): DataError =>
-    new DataError(`${file}: header`, {
-      expected: "a dict like {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
-      received: `${JSON.stringify(text.trim().slice(0, 200))} (${why})`,
-    });
-  const descr = /['"]descr['"]\s*:\s*['"]([^'"]+)['"]/.exec(text);
-  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
-  const shape = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
-  if (!text.trim().startsWith('{')) throw bad('not a dict');
-  if (!descr) throw bad("no 'descr' string (structured dtypes are not supported)");
-  if (!fortran) throw bad("no 'fortran_order'");
-  if (!shape) throw bad("no 'shape' tuple");
-  const dims = shape[1]
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => (/^\d+L?$/.test(s) ? Number.parseInt(s, 10) : NaN));
-  if (dims.some((d) => !Number.isSafeInteger(d))) throw bad('shape holds a non-integer');
-  return { descr: descr[1], fortranOrder: fortran[1] === 'True', shape: dims };
 }
 
 function hex(b: Uint8Array): string {

@@ -115,3 +115,72 @@ describe('unpickle refuses', () => {
     expect(() => unpickle(new Uint8Array([0x80, 2, 0x68, 3, 0x2e]), { where: 'm.pkl', resolveGlobal })).toThrow(/memo entry 3/);
   });
 });
+
+describe('unpickle limits', () => {
+  /** PROTO 2, `depth` nested empty lists (EMPTY_LIST x depth, APPEND x depth-1), STOP. */
+  const nested = (depth: number): Uint8Array => {
+    const b = new Uint8Array(2 * depth + 2);
+    b.set([0x80, 2]);
+    b.fill(0x5d, 2, 2 + depth);
+    b.fill(0x61, 2 + depth, 1 + 2 * depth);
+    b[b.length - 1] = 0x2e;
+    return b;
+  };
+  const depthOf = (v: unknown): number => (Array.isArray(v) ? 1 + Math.max(0, ...v.map(depthOf)) : 0);
+
+  it('accepts nesting up to maxDepth and refuses one more, naming the limit', () => {
+    expect(depthOf(unpickle(nested(100), { where: 'd', resolveGlobal }))).toBe(100);
+    expect(() => unpickle(nested(101), { where: 'd.pkl', resolveGlobal })).toThrow(/d\.pkl: pickle opcode 0x2e at byte 203: expected lists, tuples and dicts nested at most 100 deep \(maxDepth\)/);
+    expect(depthOf(unpickle(nested(101), { where: 'd', resolveGlobal, maxDepth: 101 }))).toBe(101);
+    expect(() => unpickle(nested(3), { where: 'd', resolveGlobal, maxDepth: 2 })).toThrow(/nested at most 2 deep/);
+  });
+
+  it('measures depth through shared (memoised) values, not only the first path', () => {
+    // a = [[[]]] (depth 3, memoised) is root's first item and also inside its second: root = [a, [[a]]], depth 6
+    const p = new Uint8Array([
+      0x80, 2,
+      0x5d, // root
+      0x5d, 0x5d, 0x5d, 0x61, 0x61, 0x71, 0, // a = [[[]]], memo 0
+      0x61, // root.append(a)
+      0x5d, 0x5d, 0x68, 0, 0x61, 0x61, // [[a]]
+      0x61, // root.append([[a]])
+      0x2e,
+    ]);
+    const v = unpickle(p, { where: 's', resolveGlobal }) as unknown[];
+    expect(v[0]).toBe((v[1] as unknown[][])[0][0]);
+    expect(depthOf(v)).toBe(6);
+    expect(unpickle(p, { where: 's', resolveGlobal, maxDepth: 6 })).toEqual(v);
+    expect(() => unpickle(p, { where: 's', resolveGlobal, maxDepth: 5 })).toThrow(/nested at most 5 deep/);
+  });
+
+  it('refuses values that contain themselves', () => {
+    const p = new Uint8Array([0x80, 2, 0x5d, 0x71, 0, 0x68, 0, 0x61, 0x2e]); // l = []; l.append(l)
+    expect(() => unpickle(p, { where: 'c.pkl', resolveGlobal })).toThrow(/c\.pkl: pickle opcode 0x2e at byte 8: expected values that do not contain themselves, received a list or dict that contains itself/);
+  });
+
+  it('counts created objects against maxObjects', () => {
+    const p = new Uint8Array([0x80, 2, 0x5d, 0x28, 0x7d, 0x29, 0x65, 0x2e]); // [] MARK {} () APPENDS
+    expect(unpickle(p, { where: 'o', resolveGlobal })).toEqual([{}, []]);
+    expect(unpickle(p, { where: 'o', resolveGlobal, maxObjects: 4 })).toEqual([{}, []]);
+    expect(() => unpickle(p, { where: 'o.pkl', resolveGlobal, maxObjects: 3 })).toThrow(/o\.pkl: pickle opcode 0x29 at byte 5: expected at most 3 lists, tuples, dicts, marks and calls \(maxObjects\)/);
+  });
+
+  it('decodes long integers of any sign and refuses oversized ones', () => {
+    const long1 = (bytes: number[]): unknown => unpickle(new Uint8Array([0x80, 2, 0x8a, bytes.length, ...bytes, 0x2e]), { where: 'l', resolveGlobal });
+    expect(long1([])).toBe(0);
+    expect(long1([0xff])).toBe(-1);
+    expect(long1([0x00, 0x80])).toBe(-32768);
+    expect(long1([0, 0, 0, 0, 0, 0, 0, 0, 1])).toBe(2n ** 64n);
+    expect(long1([0, 0, 0, 0, 0, 0, 0, 0, 0x80])).toBe(-(2n ** 71n));
+    const n = 8193;
+    const big = new Uint8Array(8 + n);
+    big.set([0x80, 2, 0x8b, n & 0xff, n >> 8, 0, 0]);
+    big[big.length - 1] = 0x2e;
+    expect(() => unpickle(big, { where: 'b.pkl', resolveGlobal })).toThrow(/b\.pkl: pickle opcode 0x8b at byte 2: expected an integer of at most 8192 bytes, received 8193 bytes/);
+    const digits = (s: string): unknown => unpickle(new Uint8Array([0x80, 2, ...new TextEncoder().encode(`L${s}L\n`), 0x2e]), { where: 'i', resolveGlobal });
+    expect(digits('-12345678901234567890')).toBe(-12345678901234567890n);
+    expect(digits(`-${'1'.repeat(4300)}`)).toBe(-BigInt('1'.repeat(4300)));
+    expect(() => digits('1'.repeat(4301))).toThrow(/at most 4300 digits/);
+    expect(() => digits('12x')).toThrow(/expected a decimal integer, received "12x"/);
+  });
+});

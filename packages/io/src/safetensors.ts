@@ -1,4 +1,6 @@
-import { CheckpointError } from '@vjepa/errors';
+import { CheckpointError, previewValue, truncateText } from '@vjepa/errors';
+import { ownValue } from './own-lookup';
+import { formatBytes } from './read-limits';
 import {
   type DType,
   type StateDict,
@@ -35,6 +37,14 @@ const DTYPE_TO_ST: Record<DType, string> = {
   uint8: 'U8',
   bool: 'BOOL',
 };
+
+/** The reference implementation (huggingface/safetensors) refuses headers over 100 MB too. */
+const MAX_HEADER_BYTES = 100_000_000;
+/** A header nests 3 levels (name -> entry -> shape); deeper JSON is refused before it is parsed. */
+const MAX_HEADER_DEPTH = 64;
+
+/** A short printable form of an untrusted value. */
+const show = (x: unknown, maxLength = 120): string => previewValue(x, { maxLength });
 
 /**
  * Options for {@link readSafetensors}.
@@ -87,48 +97,72 @@ export function readSafetensors(bytes: Uint8Array, opts: ReadSafetensorsOptions 
     });
   }
   const headerLen = Number(headerLen64);
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw new CheckpointError(`${file}: header length`, {
+      expected: `at most ${formatBytes(MAX_HEADER_BYTES)} (the limit of the reference implementation)`,
+      received: formatBytes(headerLen),
+      hint: 'The header is corrupt or hostile.',
+    });
+  }
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
+  let text: string;
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart));
+  } catch (cause) {
+    throw new CheckpointError(`${file}: header`, { expected: 'UTF-8 text', received: 'invalid UTF-8', cause });
+  }
+  const depth = jsonDepthExceeds(text, MAX_HEADER_DEPTH);
+  if (depth >= 0) {
+    throw new CheckpointError(`${file}: header`, {
+      expected: `JSON nested at most ${MAX_HEADER_DEPTH} levels (a header nests 3)`,
+      received: `deeper nesting (level ${MAX_HEADER_DEPTH + 1} reached at character ${depth})`,
+      hint: 'The header is corrupt or hostile.',
+    });
+  }
+  try {
+    header = JSON.parse(text);
   } catch (cause) {
     throw new CheckpointError(`${file}: header`, {
       expected: 'a UTF-8 JSON object',
-      received: `unparseable text (${(cause as Error).message})`,
+      received: `unparseable text (${previewValue(cause instanceof Error ? cause.message : cause, { maxLength: 200 }).slice(1, -1)})`,
       cause,
     });
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new CheckpointError(`${file}: header`, { expected: 'a JSON object', received: JSON.stringify(header)?.slice(0, 80) });
+    throw new CheckpointError(`${file}: header`, { expected: 'a JSON object', received: show(header, 80) });
   }
   const metadata: Record<string, string> = {};
   const tensors: StateDict = {};
-  const ranges: { name: string; begin: number; end: number }[] = [];
+  const ranges: { name: string; begin: number; end: number; dtype: DType; shape: number[] }[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-        throw new CheckpointError(`${file}: __metadata__`, { expected: 'an object of strings', received: JSON.stringify(entry) });
+        throw new CheckpointError(`${file}: __metadata__`, { expected: 'an object of strings', received: show(entry) });
       }
       for (const [k, v] of Object.entries(entry)) {
         if (typeof v !== 'string') {
-          throw new CheckpointError(`${file}: __metadata__.${k}`, { expected: 'a string', received: JSON.stringify(v) });
+          throw new CheckpointError(`${file}: __metadata__.${truncateText(k, 80)}`, { expected: 'a string', received: show(v) });
         }
-        metadata[k] = v;
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }
-    const where = `${file}: tensor "${name}"`;
-    if (typeof entry !== 'object' || entry === null) {
-      throw new CheckpointError(where, { expected: '{ dtype, shape, data_offsets }', received: JSON.stringify(entry) });
+    const where = `${file}: tensor ${show(name, 160)}`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new CheckpointError(where, { expected: '{ dtype, shape, data_offsets }', received: show(entry) });
     }
-    const { dtype: st, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-    const dtype = typeof st === 'string' ? ST_TO_DTYPE[st] : undefined;
+    const own = (k: string): unknown => (Object.prototype.hasOwnProperty.call(entry, k) ? (entry as Record<string, unknown>)[k] : undefined);
+    const st = own('dtype');
+    const shape = own('shape');
+    const offsets = own('data_offsets');
+    const dtype = ownValue(ST_TO_DTYPE, st);
     if (dtype === undefined) {
-      throw new CheckpointError(`${where} dtype`, { expected: `one of ${Object.keys(ST_TO_DTYPE).join(', ')}`, received: JSON.stringify(st) });
+      throw new CheckpointError(`${where} dtype`, { expected: `one of ${Object.keys(ST_TO_DTYPE).join(', ')}`, received: show(st, 80) });
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new CheckpointError(`${where} shape`, { expected: 'an array of non-negative integers', received: JSON.stringify(shape) });
+      throw new CheckpointError(`${where} shape`, { expected: 'an array of non-negative integers', received: show(shape) });
     }
     if (
       !Array.isArray(offsets) ||
@@ -136,7 +170,7 @@ export function readSafetensors(bytes: Uint8Array, opts: ReadSafetensorsOptions 
       !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
       offsets[0] > offsets[1]
     ) {
-      throw new CheckpointError(`${where} data_offsets`, { expected: '[begin, end] with 0 <= begin <= end', received: JSON.stringify(offsets) });
+      throw new CheckpointError(`${where} data_offsets`, { expected: '[begin, end] with 0 <= begin <= end', received: show(offsets) });
     }
     const [begin, end] = offsets as [number, number];
     if (end > dataLen) {
@@ -149,26 +183,51 @@ export function readSafetensors(bytes: Uint8Array, opts: ReadSafetensorsOptions 
     const nbytes = shapeSize(shape) * dtypeByteSize(dtype);
     if (end - begin !== nbytes) {
       throw new CheckpointError(`${where} size`, {
-        expected: `${nbytes} bytes for ${st} [${shape.join(', ')}]`,
+        expected: `${nbytes} bytes for ${st} ${show(shape, 80)}`,
         received: `${end - begin} bytes (data_offsets [${begin}, ${end}])`,
       });
     }
-    ranges.push({ name, begin, end });
+    ranges.push({ name, begin, end, dtype, shape: shape as number[] });
+  }
+  // overlaps are refused before anything is copied: a thousand entries over the same 8 MB would
+  // otherwise be copied a thousand times
+  const sorted = ranges.filter((r) => r.end > r.begin).sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let reach: (typeof ranges)[number] | undefined; // the range ending furthest so far
+  for (const cur of sorted) {
+    if (reach !== undefined && cur.begin < reach.end) {
+      throw new CheckpointError(`${file}: tensors ${show(reach.name, 100)} and ${show(cur.name, 100)}`, {
+        expected: 'non-overlapping data_offsets',
+        received: `[${reach.begin}, ${reach.end}] and [${cur.begin}, ${cur.end}]`,
+      });
+    }
+    if (reach === undefined || cur.end > reach.end) reach = cur;
+  }
+  for (const { name, begin, end, dtype, shape } of ranges) {
     const data = typedArrayFromBytes(dtype, bytes.subarray(dataStart + begin, dataStart + end));
     Object.defineProperty(tensors, name, { value: tensorData(dtype, shape, data), enumerable: true, writable: true, configurable: true });
   }
-  ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < ranges.length; i++) {
-    const prev = ranges[i - 1];
-    const cur = ranges[i];
-    if (cur.begin < prev.end && cur.end > cur.begin) {
-      throw new CheckpointError(`${file}: tensors "${prev.name}" and "${cur.name}"`, {
-        expected: 'non-overlapping data_offsets',
-        received: `[${prev.begin}, ${prev.end}] and [${cur.begin}, ${cur.end}]`,
-      });
-    }
-  }
   return { tensors, metadata };
+}
+
+/**
+ * The index of the character where JSON `text` first nests deeper than `max` arrays/objects, or
+ * -1. A linear scan that skips strings, run before JSON.parse so that a header of a million `[`
+ * never reaches a parser or printer that recurses.
+ */
+function jsonDepthExceeds(text: string, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return -1;
 }
 
 /**

@@ -69,3 +69,15 @@ describe('typedArrayFromBytes', () => {
     expect(out[0]).toBe(1.25);
   });
 });
+
+describe('dtype names from files', () => {
+  it('never resolve through the prototype chain', async () => {
+    const { ownValue } = await import('./own-lookup');
+    for (const name of ['__proto__', 'toString', 'constructor', 'hasOwnProperty']) {
+      expect(ownValue({ F32: 'float32' }, name)).toBeUndefined();
+      expect(() => typedArrayFromBytes(name as never, new Uint8Array(4))).toThrow(ShapeError);
+      expect(() => typedArrayFromBytes(name as never, new Uint8Array(4))).toThrow(new RegExp(`typedArrayFromBytes dtype: expected one of float32.*received "${name}"`));
+    }
+    expect(ownValue({ F32: 'float32' }, 'F32')).toBe('float32');
+  });
+});

@@ -1,4 +1,4 @@
-import { BackendError, DataError, ShapeError } from '@vjepa/errors';
+import { BackendError, DataError, ShapeError, previewValue } from '@vjepa/errors';
 import { bfloat16ToFloat32, float16ToFloat32 } from './half';
 
 /**
@@ -122,7 +122,15 @@ const CTORS: Record<DType, TypedCtor> = {
  * dtypeByteSize('bfloat16'); // 2
  */
 export function dtypeByteSize(dtype: DType): number {
+  assertDType(dtype, 'dtypeByteSize');
   return BYTES[dtype];
+}
+
+/** Throws a ShapeError for anything but a supported dtype name (never reads the prototype chain). */
+function assertDType(dtype: unknown, what: string): asserts dtype is DType {
+  if (!isDType(dtype)) {
+    throw new ShapeError(`${what} dtype`, { expected: `one of ${DTYPES.join(', ')}`, received: previewValue(dtype, { maxLength: 60 }) });
+  }
 }
 
 /**
@@ -175,13 +183,11 @@ export function isTensorData(x: unknown): x is TensorData {
  * const t = tensorData('float32', [2, 2], new Float32Array([1, 2, 3, 4]));
  */
 export function tensorData(dtype: DType, shape: readonly number[], data: TypedData): TensorData {
-  if (!isDType(dtype)) {
-    throw new ShapeError('tensorData dtype', { expected: `one of ${DTYPES.join(', ')}`, received: String(dtype) });
-  }
+  assertDType(dtype, 'tensorData');
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new ShapeError('tensorData shape', {
       expected: 'an array of non-negative integers',
-      received: JSON.stringify(shape),
+      received: previewValue(shape),
     });
   }
   if (!(data instanceof CTORS[dtype])) {
@@ -192,7 +198,7 @@ export function tensorData(dtype: DType, shape: readonly number[], data: TypedDa
   }
   const n = shapeSize(shape);
   if (data.length !== n) {
-    throw new ShapeError(`tensorData data for shape [${shape.join(', ')}]`, {
+    throw new ShapeError(`tensorData data for shape [${shape.slice(0, 16).join(', ')}${shape.length > 16 ? ', …' : ''}]`, {
       expected: `${n} elements`,
       received: `${data.length}`,
     });
@@ -209,6 +215,7 @@ export function tensorData(dtype: DType, shape: readonly number[], data: TypedDa
  */
 export function typedArrayFromBytes(dtype: DType, bytes: Uint8Array): TypedData {
   assertLittleEndian();
+  assertDType(dtype, 'typedArrayFromBytes');
   const size = BYTES[dtype];
   if (bytes.length % size !== 0) {
     throw new DataError(`${dtype} bytes`, { expected: `a multiple of ${size} bytes`, received: `${bytes.length}` });
@@ -235,6 +242,7 @@ export function tensorBytes(t: TensorData): Uint8Array {
  * allocTyped('int64', 3); // BigInt64Array(3)
  */
 export function allocTyped(dtype: DType, length: number): TypedData {
+  assertDType(dtype, 'allocTyped');
   return new CTORS[dtype](length);
 }
 

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointError } from '@vjepa/errors';
 import { describe, expect, it } from 'vitest';
@@ -6,8 +8,10 @@ import { PickleWriter } from './pickle-writer';
 import { readSafetensors } from './safetensors';
 import { selectStateDict } from './state-dict';
 import type { StateDict, TensorData } from './tensor-data';
-import { readTorchCheckpointFile } from './torch-file';
-import { readTorchCheckpoint } from './torch-reader';
+import { openTorchCheckpointFile, readTorchCheckpointFile } from './torch-file';
+import { openTorchCheckpoint, readTorchCheckpoint } from './torch-reader';
+import { writeTorchCheckpoint } from './torch-writer';
+import { tensorData } from './tensor-data';
 import { readZip } from './zip-reader';
 import { writeZip } from './zip-writer';
 
@@ -264,5 +268,131 @@ describe('readTorchCheckpointFile and keys', () => {
   it('names a missing path and refuses non-checkpoint files', async () => {
     await expect(readTorchCheckpointFile('/nonexistent/dir/ck.pth.tar')).rejects.toThrow(/file "\/nonexistent\/dir\/ck\.pth\.tar": expected a readable checkpoint file, received no such file/);
     await expect(readTorchCheckpointFile(fileURLToPath(new URL('input.npy', FIXTURES)))).rejects.toThrow(/input\.npy: format/);
+  });
+});
+
+describe('openTorchCheckpoint: values read on access', () => {
+  const t = (...v: number[]): TensorData => tensorData('float32', [v.length], Float32Array.from(v));
+  const ckpt = { encoder: { 'module.w': t(1, 2) }, target_encoder: { 'module.w': t(3, 4) }, opt: { state: { '0': { exp_avg: t(5, 6, 7) } }, param_groups: [{ lr: 0.1 }] }, scaler: null, epoch: 7, tag: 'run', flag: true, table: t(9) };
+  const bytes = writeTorchCheckpoint(ckpt);
+  /** The same checkpoint with one byte of opt's exp_avg storage flipped (its CRC no longer matches). */
+  const corruptOpt = (): Uint8Array => {
+    const b = bytes.slice();
+    const zip = readZip(b);
+    const e = [...zip.entries.values()].find((x) => x.name.startsWith('archive/data/') && x.size === 12);
+    if (!e) throw new Error('layout changed');
+    b[e.dataOffset] ^= 0xff;
+    return b;
+  };
+
+  it('lists keys and kinds without reading storages, and reads one key on demand', () => {
+    const c = openTorchCheckpoint(corruptOpt(), { file: 'c.pth.tar' });
+    expect(c.keys).toEqual(['encoder', 'target_encoder', 'opt', 'scaler', 'epoch', 'tag', 'flag', 'table']);
+    expect(c.keys.map((k) => c.kindOf(k))).toEqual(['dict', 'dict', 'dict', 'none', 'number', 'string', 'bool', 'tensor']);
+    expect(c.kindOf('classifier')).toBeUndefined();
+    const target = c.get('target_encoder') as Record<string, TensorData>;
+    expect(Array.from(target['module.w'].data as Float32Array)).toEqual([3, 4]);
+    expect(c.get('target_encoder')).toBe(target); // read once
+    expect(c.kindOf('table')).toBe('tensor');
+    expect(() => c.get('opt')).toThrow(/c\.pth\.tar: entry "archive\/data\/\d+" CRC-32/);
+    expect(() => c.get('classifier')).toThrow(/c\.pth\.tar: key "classifier": expected one of the available keys: encoder, target_encoder, opt, scaler, epoch, tag, flag, table, received no such key/);
+  });
+
+  it('all() is what readTorchCheckpoint returns', () => {
+    const c = openTorchCheckpoint(bytes);
+    const all = c.all() as Record<string, unknown>;
+    expect(all).toEqual(readTorchCheckpoint(bytes));
+    expect(c.all()).toBe(all);
+    expect(c.get('target_encoder')).toBe(all.target_encoder);
+    expect(c.kindOf('encoder')).toBe('dict');
+  });
+
+  it('refuses keys of a checkpoint that is not a dict', () => {
+    const list = writeTorchCheckpoint([t(1), 2] as never);
+    const c = openTorchCheckpoint(list, { file: 'l.pt' });
+    expect(c.keys).toEqual([]);
+    expect(c.kindOf('x')).toBeUndefined();
+    expect(() => c.get('x')).toThrow(/l\.pt: key "x": expected a checkpoint that is a dict, received a list/);
+    expect(() => readTorchCheckpoint(list, { file: 'l.pt', keys: ['x'] })).toThrow(/expected a checkpoint that is a dict/);
+  });
+
+  it('reads from a file until closed; values read before stay valid', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vjepa-open-'));
+    const path = join(dir, 'c.pth.tar');
+    await writeFile(path, corruptOpt());
+    const c = await openTorchCheckpointFile(path);
+    const enc = c.get('encoder') as Record<string, TensorData>;
+    c.close();
+    c.close(); // idempotent
+    expect(Array.from(enc['module.w'].data as Float32Array)).toEqual([1, 2]);
+    expect(c.kindOf('target_encoder')).toBe('dict');
+    expect(() => c.get('target_encoder')).toThrow(/c\.pth\.tar: bytes \d+\.\.\d+: expected an open checkpoint, received one already closed\. Read every value you need before close\(\)/);
+    await expect(openTorchCheckpointFile(dir)).rejects.toThrow(/expected a regular checkpoint file, received a directory\. Pass the checkpoint file inside the folder/);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('readTorchCheckpoint tensor budget (maxExpandedBytes)', () => {
+  /** `{ a: view, b: view }` of one 8-float storage, each view given as [offset, size, stride]. */
+  function twoViews(a: [number, number[], number[]], b: [number, number[], number[]]): Uint8Array {
+    const p = new PickleWriter();
+    p.proto();
+    p.raw(0x7d);
+    for (const [name, [offset, size, stride]] of [['a', a], ['b', b]] as const) {
+      p.str(name);
+      p.global('torch._utils', '_rebuild_tensor_v2');
+      p.mark();
+      p.mark();
+      p.str('storage');
+      p.global('torch', 'FloatStorage');
+      p.str('0');
+      p.str('cpu');
+      p.int(8);
+      p.raw(0x74, 0x51);
+      p.int(offset);
+      p.intTuple(size);
+      p.intTuple(stride);
+      p.bool(false);
+      p.global('collections', 'OrderedDict');
+      p.raw(0x29, 0x52, 0x74, 0x52, 0x73);
+    }
+    p.stop();
+    return torchZip(p.bytes(), [floats(0, 1, 2, 3, 4, 5, 6, 7)]);
+  }
+
+  it('allows tensors that share a storage within the budget, and refuses past it', () => {
+    const tied = twoViews([0, [8], [1]], [0, [2, 4], [4, 1]]);
+    const both = readTorchCheckpoint(tied) as Record<string, TensorData>;
+    expect(Array.from(both.b.data as Float32Array)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(() => readTorchCheckpoint(tied, { file: 'tied.pt', maxExpandedBytes: 31 })).toThrow(
+      /tied\.pt: tensor "(a|b)": expected tensors holding at most 63 bytes in all: the 32 bytes of the storages they view plus 31 bytes \(maxExpandedBytes\), received a float32 tensor of size \[\d(, 4)?\].*: 32 bytes once written out densely, after 32 bytes already made/,
+    );
+    expect(readTorchCheckpoint(tied, { maxExpandedBytes: 32 })).toEqual(both);
+    // disjoint halves of one storage cost nothing extra
+    expect(readTorchCheckpoint(twoViews([0, [4], [1]], [4, [4], [1]]), { maxExpandedBytes: 0 })).toBeTruthy();
+  });
+
+  it('materialises a memoised tensor once', () => {
+    const p = new PickleWriter();
+    p.proto();
+    p.raw(0x5d); // list
+    p.global('torch._utils', '_rebuild_tensor_v2');
+    p.mark();
+    p.mark();
+    p.str('storage');
+    p.global('torch', 'FloatStorage');
+    p.str('0');
+    p.str('cpu');
+    p.int(2);
+    p.raw(0x74, 0x51);
+    p.int(0);
+    p.intTuple([2]);
+    p.intTuple([1]);
+    p.bool(false);
+    p.global('collections', 'OrderedDict');
+    p.raw(0x29, 0x52, 0x74, 0x52); // the tensor
+    p.raw(0x71, 200, 0x61, 0x68, 200, 0x61, 0x2e); // BINPUT 200, APPEND, BINGET 200, APPEND, STOP
+    const [x, y] = readTorchCheckpoint(torchZip(p.bytes(), [floats(1, 2)]), { maxExpandedBytes: 0 }) as TensorData[];
+    expect(x).toBe(y);
   });
 });

@@ -1,6 +1,8 @@
-import { CheckpointError } from '@vjepa/errors';
+import { CheckpointError, previewValue, truncateText } from '@vjepa/errors';
+import { causeText } from './cause-text';
 import { crc32 } from './crc32';
 import { nodeZlib } from './node-builtins';
+import { checkLimit, defaultMaxInflatedBytes, formatBytes } from './read-limits';
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -70,6 +72,13 @@ export interface ReadZipOptions {
   file?: string;
   /** Check each entry's CRC-32 when it is read (default true). */
   verifyCrc?: boolean;
+  /**
+   * Most bytes that deflated entries may inflate to, all reads of this archive together. Default:
+   * 256 MiB plus 32 times the compressed size of the deflated entries (weights deflate by less
+   * than 2x; a deflate bomb by up to ~1000x). Each entry is also never inflated past its declared
+   * size, so an entry that declares 1 KiB and would inflate to 8 GiB stops after 1 KiB.
+   */
+  maxInflatedBytes?: number;
 }
 
 /**
@@ -84,6 +93,7 @@ export interface ReadZipOptions {
 export function readZip(input: Uint8Array | ByteSource, opts: ReadZipOptions = {}): ZipArchive {
   const file = opts.file ?? '<zip bytes>';
   const verifyCrc = opts.verifyCrc ?? true;
+  const maxInflatedOption = checkLimit('maxInflatedBytes', opts.maxInflatedBytes, Number.NaN);
   const source: ByteSource =
     input instanceof Uint8Array ? { size: input.length, read: (o, n) => input.subarray(o, o + n) } : input;
   const size = source.size;
@@ -158,6 +168,7 @@ export function readZip(input: Uint8Array | ByteSource, opts: ReadZipOptions = {
       throw fail(`central directory entry ${n}`, `to end inside the central directory (by ${cdOffset + cdSize})`, `end at ${cdOffset + end}`);
     }
     const name = decoder.decode(cdBytes.subarray(p + 46, p + 46 + nameLen));
+    const shown = quote(name);
     // zip64 extra field (id 1): the 64-bit values, in order, of whichever fields are 0xffffffff.
     let q = p + 46 + nameLen;
     const extraEnd = q + extraLen;
@@ -167,7 +178,7 @@ export function readZip(input: Uint8Array | ByteSource, opts: ReadZipOptions = {
       if (id === 1) {
         let r = q + 4;
         const take = (): number => {
-          if (r + 8 > q + 4 + len) throw fail(`entry "${name}" zip64 extra field`, 'a 64-bit value for each 0xffffffff field', `${len} bytes`);
+          if (r + 8 > q + 4 + len) throw fail(`entry ${shown} zip64 extra field`, 'a 64-bit value for each 0xffffffff field', `${len} bytes`);
           const v = safeNumber(view.getBigUint64(r, true));
           r += 8;
           return v;
@@ -178,58 +189,101 @@ export function readZip(input: Uint8Array | ByteSource, opts: ReadZipOptions = {
       }
       q += 4 + len;
     }
-    if (flags & 1) throw fail(`entry "${name}"`, 'an unencrypted entry', 'an encrypted one');
+    if (flags & 1) throw fail(`entry ${shown}`, 'an unencrypted entry', 'an encrypted one');
     if (method !== 0 && method !== 8) {
-      throw fail(`entry "${name}" compression method`, '0 (stored) or 8 (deflate)', `${method}`, 'Re-save the checkpoint with torch.save.');
+      throw fail(`entry ${shown} compression method`, '0 (stored) or 8 (deflate)', `${method}`, 'Re-save the checkpoint with torch.save.');
     }
     if (method === 0 && compressedSize !== size) {
-      throw fail(`entry "${name}" sizes`, 'equal stored and uncompressed sizes', `${compressedSize} and ${size}`);
+      throw fail(`entry ${shown} sizes`, 'equal stored and uncompressed sizes', `${compressedSize} and ${size}`);
     }
     const local = localOffset + 30 <= cdOffset ? viewOf(source.read(localOffset, 30)) : undefined;
     if (local === undefined || local.getUint32(0, true) !== SIG_LOCAL) {
-      throw fail(`entry "${name}" local header`, `a local file header at offset ${localOffset} (before the central directory at ${cdOffset})`, local === undefined ? 'an offset past it' : 'a different signature');
+      throw fail(`entry ${shown} local header`, `a local file header at offset ${localOffset} (before the central directory at ${cdOffset})`, local === undefined ? 'an offset past it' : 'a different signature');
     }
     const dataOffset = localOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
     if (dataOffset + compressedSize > cdOffset) {
-      throw fail(`entry "${name}" data`, `${compressedSize} bytes from offset ${dataOffset} ending before the central directory at ${cdOffset}`, `an end at ${dataOffset + compressedSize}`);
+      throw fail(`entry ${shown} data`, `${compressedSize} bytes from offset ${dataOffset} ending before the central directory at ${cdOffset}`, `an end at ${dataOffset + compressedSize}`);
     }
     entries.set(name, { name, method, compressedSize, size, crc32: crc, localOffset, dataOffset });
     p = end;
   }
+
+  // entries must not share bytes: overlapping entries are how small archives claim many copies of
+  // the same data (stored or deflated), each of which a reader would then hold
+  const spans = [...entries.values()].sort((a, b) => a.localOffset - b.localOffset);
+  for (let i = 1; i < spans.length; i++) {
+    const prev = spans[i - 1];
+    const cur = spans[i];
+    if (cur.localOffset < prev.dataOffset + prev.compressedSize) {
+      throw fail(
+        `entries ${quote(prev.name)} and ${quote(cur.name)}`,
+        'entries that do not overlap',
+        `${quote(cur.name)} starting at offset ${cur.localOffset}, inside ${quote(prev.name)} (offsets ${prev.localOffset} to ${prev.dataOffset + prev.compressedSize})`,
+        'Overlapping entries make a small archive hold many copies of the same bytes (a zip bomb); the archive is hostile or corrupt.',
+      );
+    }
+  }
+  let deflated = 0;
+  for (const e of entries.values()) if (e.method === 8) deflated += e.compressedSize;
+  const maxInflated = Number.isNaN(maxInflatedOption) ? defaultMaxInflatedBytes(deflated) : maxInflatedOption;
+  let inflated = 0;
 
   return {
     entries,
     read(name: string): Uint8Array {
       const e = entries.get(name);
       if (e === undefined) {
-        throw new CheckpointError(`${file}: entry "${name}"`, {
+        throw new CheckpointError(`${file}: entry ${quote(name)}`, {
           expected: 'an entry of the archive',
-          received: `none (entries: ${[...entries.keys()].slice(0, 12).join(', ')}${entries.size > 12 ? ', ...' : ''})`,
+          received: `none (entries: ${[...entries.keys()].slice(0, 12).map((n) => truncateText(n, 80)).join(', ')}${entries.size > 12 ? ', ...' : ''})`,
         });
       }
-      const raw = source.read(e.dataOffset, e.compressedSize);
+      const shown = quote(name);
       let out: Uint8Array;
       if (e.method === 0) {
-        out = raw;
+        out = source.read(e.dataOffset, e.compressedSize);
       } else {
         const zlib = nodeZlib();
         if (!zlib) {
-          throw new CheckpointError(`${file}: entry "${name}"`, { expected: 'a stored entry (deflate needs Node\'s zlib)', received: 'a deflated entry' });
+          throw new CheckpointError(`${file}: entry ${shown}`, { expected: 'a stored entry (deflate needs Node\'s zlib)', received: 'a deflated entry' });
         }
+        if (inflated + e.size > maxInflated) {
+          throw new CheckpointError(`${file}: entry ${shown}`, {
+            expected: `deflated entries that inflate to at most ${formatBytes(maxInflated)} in all (maxInflatedBytes)`,
+            received: `an entry declaring ${formatBytes(e.size)} from ${formatBytes(e.compressedSize)} compressed, after ${formatBytes(inflated)} already inflated`,
+            hint: 'A deflate bomb or a corrupt archive; if the file is genuine, raise maxInflatedBytes.',
+          });
+        }
+        const raw = source.read(e.dataOffset, e.compressedSize);
         try {
-          out = new Uint8Array(zlib.inflateRawSync(raw));
+          // never inflate past the declared size: zlib stops and throws ERR_BUFFER_TOO_LARGE
+          out = new Uint8Array(zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) }));
         } catch (cause) {
-          throw new CheckpointError(`${file}: entry "${name}"`, { expected: 'valid deflate data', received: (cause as Error).message, cause });
+          if ((cause as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE') {
+            throw new CheckpointError(`${file}: entry ${shown}`, {
+              expected: `deflate data that inflates to its declared ${formatBytes(e.size)}`,
+              received: `more (inflating stopped at the declared size, from ${formatBytes(e.compressedSize)} compressed)`,
+              hint: 'A deflate bomb or a corrupt archive: the entry\'s declared size is wrong.',
+              cause,
+            });
+          }
+          throw new CheckpointError(`${file}: entry ${shown}`, { expected: 'valid deflate data', received: causeText(cause), cause });
         }
-        if (out.length !== e.size) throw fail(`entry "${name}" size`, `${e.size} bytes after inflating`, `${out.length}`);
+        inflated += out.length;
+        if (out.length !== e.size) throw fail(`entry ${shown} size`, `${e.size} bytes after inflating`, `${out.length}`);
       }
       if (verifyCrc) {
         const got = crc32(out);
-        if (got !== e.crc32) throw fail(`entry "${name}" CRC-32`, `0x${e.crc32.toString(16).padStart(8, '0')}`, `0x${got.toString(16).padStart(8, '0')}`);
+        if (got !== e.crc32) throw fail(`entry ${shown} CRC-32`, `0x${e.crc32.toString(16).padStart(8, '0')}`, `0x${got.toString(16).padStart(8, '0')}`);
       }
       return out;
     },
   };
+}
+
+/** An entry name as a short JSON string (names are untrusted and may be 64 KiB long). */
+function quote(name: string): string {
+  return previewValue(name, { maxLength: 120 });
 }
 
 function safeNumber(v: bigint): number {

@@ -58,3 +58,36 @@ describe('writeZip / readZip', () => {
     expect(() => readZip(big, { file: 'c.zip' })).toThrow(/c\.zip: central directory: expected to end by offset/);
   });
 });
+
+describe('readZip limits', () => {
+  const big = { name: 'top/zeros', data: new Uint8Array(3 << 20) }; // deflates ~1000x
+
+  it('inflates within the budget and refuses past it, before inflating', () => {
+    const bytes = writeZip([...files, big], { deflate: true });
+    expect(readZip(bytes).read('top/zeros').length).toBe(3 << 20); // default: 256 MiB + 32x compressed
+    const tight = readZip(bytes, { file: 'b.zip', maxInflatedBytes: 3 << 20 });
+    expect(tight.read('top/zeros').length).toBe(3 << 20);
+    expect(() => tight.read('top/a.txt')).toThrow(/b\.zip: entry "top\/a\.txt": expected deflated entries that inflate to at most 3145728 bytes \(3 MiB\) in all \(maxInflatedBytes\), received an entry declaring 9 bytes from .* after 3145728 bytes \(3 MiB\) already inflated/);
+    expect(() => readZip(bytes, { maxInflatedBytes: -1 })).toThrow(/option maxInflatedBytes: expected a number >= 0/);
+  });
+
+  it('never inflates past the declared size', () => {
+    const bytes = writeZip([big], { deflate: true });
+    const e = readZip(bytes).entries.get('top/zeros')!;
+    const lying = bytes.slice();
+    const v = new DataView(lying.buffer);
+    const cd = v.getUint32(lying.length - 22 + 16, true);
+    v.setUint32(cd + 24, 100, true); // central directory: uncompressed size 100
+    expect(e.size).toBe(3 << 20);
+    expect(() => readZip(lying, { file: 'l.zip' }).read('top/zeros')).toThrow(/l\.zip: entry "top\/zeros": expected deflate data that inflates to its declared 100 bytes, received more \(inflating stopped at the declared size/);
+  });
+
+  it('refuses entries that overlap', () => {
+    const bytes = writeZip(files);
+    const v = new DataView(bytes.buffer);
+    const cd = v.getUint32(bytes.length - 22 + 16, true);
+    const second = cd + 46 + v.getUint16(cd + 28, true) + v.getUint16(cd + 30, true) + v.getUint16(cd + 32, true);
+    v.setUint32(second + 42, 0, true); // the second entry's local header offset -> the first's
+    expect(() => readZip(bytes, { file: 'o.zip' })).toThrow(/o\.zip: entries "top\/(a\.txt|data\/0)" and "top\/(a\.txt|data\/0)": expected entries that do not overlap/);
+  });
+});

@@ -3,6 +3,15 @@ import { ConfigError, ShapeError } from '@vjepa/errors';
 import { type NamedVariables, toVariableMap } from './param-groups';
 
 /**
+ * Name of the fused EMA kernel a backend may register: inputs `{ target, online }`, attr
+ * `{ momentum, rest }` (`rest = 1 - momentum` in float64); output `target * momentum + online * rest`.
+ *
+ * @example
+ * const fused = tf.getKernel(FUSED_EMA_KERNEL, tf.getBackend()) !== undefined;
+ */
+export const FUSED_EMA_KERNEL = 'VjepaEma';
+
+/**
  * Exponential moving average of weights, in place: `t = m * t + (1 - m) * e` for every variable of
  * `target`, read from the same-named variable of `online` (the V-JEPA target-encoder update, run after
  * every optimiser step). Names and shapes must match exactly; no tensors are left behind.
@@ -31,6 +40,14 @@ export function emaUpdate(target: NamedVariables, online: NamedVariables, moment
     }
   }
   const rest = 1 - momentum; // computed in float64 on the host
+  if (tf.getKernel(FUSED_EMA_KERNEL, tf.getBackend()) !== undefined) {
+    for (const [name, tv] of t) {
+      const next = tf.engine().runKernel(FUSED_EMA_KERNEL, { target: tv, online: e.get(name)! }, { momentum, rest }) as tf.Tensor;
+      tv.assign(next);
+      next.dispose();
+    }
+    return;
+  }
   tf.tidy(() => {
     for (const [name, tv] of t) {
       tv.assign(tf.add(tf.mul(tv, momentum), tf.mul(e.get(name)!, rest)));

@@ -1,5 +1,5 @@
 import { ConfigError } from '@vjepa/errors';
-import { type TokenGrid, type VitConfig, isVideoConfig, tokenGrid } from '@vjepa/vit';
+import { type TokenGrid, type VitConfig, isVideoConfig, ropeAxisDim, tokenGrid } from '@vjepa/vit';
 
 /** Configuration of a {@link VJEPAPredictor}; defaults in comments. */
 export interface PredictorConfig {
@@ -29,6 +29,11 @@ export interface PredictorConfig {
   outDim: number;
   /** Init std of Linear weights. Default 0.02. */
   initStd: number;
+  /**
+   * V-JEPA 2: no position table; tokens are sorted by position and every attention rotates q and k by
+   * each token's (frame, row, column) in `grid` (official `use_rope`). Default false.
+   */
+  useRope: boolean;
 }
 
 /** What a user passes: grid and widths required, every other key optional. */
@@ -66,6 +71,7 @@ export function resolvePredictorConfig(input: PredictorConfigInput): Readonly<Pr
     zeroInitMaskTokens: true,
     outDim: input.embedDim,
     initStd: 0.02,
+    useRope: false,
     ...input,
     grid: Object.freeze({ t: g.t, h: g.h, w: g.w }),
   };
@@ -81,21 +87,29 @@ export function resolvePredictorConfig(input: PredictorConfigInput): Readonly<Pr
       throw new ConfigError(`predictor config ${k}`, { expected: 'a finite number > 0', received: String(cfg[k]) });
     }
   }
-  for (const k of ['video', 'uniformPower', 'zeroInitMaskTokens'] as const) {
+  for (const k of ['video', 'uniformPower', 'zeroInitMaskTokens', 'useRope'] as const) {
     if (typeof cfg[k] !== 'boolean') throw new ConfigError(`predictor config ${k}`, { expected: 'a boolean', received: String(cfg[k]) });
+  }
+  if (cfg.useRope && ropeAxisDim(cfg.predictorEmbedDim / cfg.numHeads) < 2) {
+    throw new ConfigError('predictor config useRope', {
+      expected: 'a head width predictorEmbedDim / numHeads >= 6 (RoPE rotates 2 * floor(head_dim / 6) channels per axis)',
+      received: `head width ${cfg.predictorEmbedDim / cfg.numHeads}`,
+    });
   }
   return Object.freeze(cfg);
 }
 
 /**
- * A predictor config matching an encoder: its grid, video flag, width, LayerNorm eps and
- * uniformPower, with heads defaulting to the encoder's (as the reference). Pass the predictor's own sizes.
+ * A predictor config matching an encoder: its grid, video flag, width, LayerNorm eps, uniformPower and
+ * position scheme (`useRope`), with heads defaulting to the encoder's (as the reference). Pass the
+ * predictor's own sizes.
  *
  * @example
  * const pcfg = predictorConfigFor(vit.config, { predictorEmbedDim: 384, depth: 12, numMaskTypes: 2 });
  */
 export function predictorConfigFor(
-  encoder: Pick<VitConfig, 'embedDim' | 'numHeads' | 'numFrames' | 'tubeletSize' | 'imgSize' | 'patchSize' | 'uniformPower' | 'layerNormEps'>,
+  encoder: Pick<VitConfig, 'embedDim' | 'numHeads' | 'numFrames' | 'tubeletSize' | 'imgSize' | 'patchSize' | 'uniformPower' | 'layerNormEps'> &
+    Partial<Pick<VitConfig, 'useRope'>>,
   opts: Pick<PredictorConfig, 'predictorEmbedDim' | 'depth'> & Partial<PredictorConfig>,
 ): Readonly<PredictorConfig> {
   return resolvePredictorConfig({
@@ -105,6 +119,7 @@ export function predictorConfigFor(
     numHeads: encoder.numHeads,
     uniformPower: encoder.uniformPower,
     layerNormEps: encoder.layerNormEps,
+    useRope: encoder.useRope ?? false,
     ...opts,
   });
 }

@@ -4,6 +4,9 @@ import type { LoadReport, StateDict } from '@vjepa/io';
 import {
   Block,
   type FixedTable,
+  RotaryCache,
+  checkPositionScheme,
+  gatherTokens,
   type IndicesInput,
   type LoadOptions,
   ParamStore,
@@ -26,6 +29,15 @@ export interface PredictorOptions {
   source?: ReadonlyMap<string, tf.Tensor>;
 }
 
+/** Options of {@link VJEPAPredictor.loadStateDict}. */
+export interface PredictorLoadOptions extends LoadOptions {
+  /**
+   * RoPE predictors only: drop a `predictor_pos_embed` the state dict carries instead of refusing it as
+   * a V-JEPA (sin-cos) checkpoint (released V-JEPA 2 `.pt` files hold an unused one). Default false.
+   */
+  ignorePosEmbed?: boolean;
+}
+
 /** Options of {@link VJEPAPredictor.apply}. */
 export interface PredictorApplyOptions {
   /** Range-check index values (default true; reads index tensors back synchronously). */
@@ -37,6 +49,10 @@ export interface PredictorApplyOptions {
  * position table at the context indices, appends one mask token per target (for the given mask type)
  * plus the table at the target indices, runs pre-norm blocks and `predictor_norm` over context then
  * targets, keeps the target tokens and projects them `Dp -> outDim` (default D).
+ *
+ * With `useRope` (V-JEPA 2) there is no table: context and mask tokens are sorted by token position,
+ * every block rotates q and k by those positions in `grid`, and after `predictor_norm` the order is
+ * restored and the target part kept.
  *
  * @example
  * const pred = new VJEPAPredictor({ grid: { t: 2, h: 4, w: 4 }, embedDim: 64, predictorEmbedDim: 32, depth: 2, numHeads: 4 });
@@ -57,13 +73,15 @@ export class VJEPAPredictor {
   private readonly projB: tf.Variable;
   private readonly table: Float32Array;
   private pos?: tf.Tensor;
+  private readonly rotary?: RotaryCache;
 
   constructor(config: PredictorConfigInput, opts: PredictorOptions = {}) {
     this.config = resolvePredictorConfig(config);
     const c = this.config;
     const dp = c.predictorEmbedDim;
     this.numPatches = c.grid.t * c.grid.h * c.grid.w;
-    this.table = posTable(dp, c.grid, { video: c.video, uniformPower: c.uniformPower });
+    this.table = c.useRope ? new Float32Array(0) : posTable(dp, c.grid, { video: c.video, uniformPower: c.uniformPower });
+    if (c.useRope) this.rotary = new RotaryCache(dp / c.numHeads);
     const s = (this.store = new ParamStore({ seed: opts.seed, trainable: opts.trainable, scope: 'predictor', source: opts.source }));
     const std = c.initStd;
     this.embedW = s.add('predictor_embed.weight', [dp, c.embedDim], { kind: 'truncNormal', std });
@@ -127,6 +145,7 @@ export class VJEPAPredictor {
         throw new ShapeError('predictor contextIdx', { expected: `[${b}, ${kc}] (one index per context feature)`, received: `[${ctx.tensor.shape.join(', ')}]` });
       }
       const tgtIdx = tgt.tensor;
+      if (this.rotary) return this.applyRope(x, ctx.tensor, tgtIdx, maskIndex);
       const pos = this.posEmbed();
       return tf.tidy(() => {
         const posRows = tf.reshape(pos, [this.numPatches, c.predictorEmbedDim]); // [N, Dp]
@@ -145,13 +164,45 @@ export class VJEPAPredictor {
     }
   }
 
+  private applyRope(x: tf.Tensor, ctxIdx: tf.Tensor, tgtIdx: tf.Tensor, maskIndex: number): tf.Tensor {
+    const c = this.config;
+    const rotary = this.rotary!;
+    return tf.tidy(() => {
+      const [b, kc] = ctxIdx.shape as [number, number];
+      const kt = tgtIdx.shape[1] as number;
+      const n = kc + kt;
+      const ctxTokens = linear(x, this.embedW, this.embedB); // [B, Kc, Dp]
+      const tgtTokens = tf.tile(this.maskTokens[maskIndex], [b, kt, 1]); // [B, Kt, Dp]
+      // token indices as float32 (exact below 2^24) so every backend's topk takes them
+      const positions = tf.cast(tf.concat([ctxIdx, tgtIdx], 1), 'float32'); // [B, N]
+      // sort by position (argsort = top-k of the negated positions; ties keep context before target)
+      const sorted = tf.topk(tf.neg(positions), n, true); // values = -sorted positions, indices = order
+      const order = sorted.indices; // [B, N]
+      let seq = gatherTokens(tf.concat([ctxTokens, tgtTokens], 1), order); // [B, N, Dp] sorted
+      const rope = rotary.embedding(c.grid, tf.cast(tf.neg(sorted.values), 'int32')); // cos/sin [B, 1, N, hd]
+      for (const block of this.blocks) seq = block.apply(seq, { rope });
+      seq = layerNorm(seq, this.normW, this.normB, c.layerNormEps);
+      // restore the order (inverse permutation) and keep the target part
+      const inverse = tf.topk(tf.neg(tf.cast(order, 'float32')), n, true).indices; // [B, N]: original slot -> sorted slot
+      const targets = gatherTokens(seq, tf.slice(inverse, [0, kc], [b, kt])); // [B, Kt, Dp]
+      return linear(targets, this.projW, this.projB); // [B, Kt, outDim]
+    });
+  }
+
   /**
-   * The fixed predictor position table `[1, N, Dp]` (owned by the predictor; do not dispose).
+   * The fixed predictor position table `[1, N, Dp]` (owned by the predictor; do not dispose). A RoPE
+   * predictor has none (ConfigError).
    *
    * @example
    * predictor.posEmbed().shape; // [1, 32, 32]
    */
   posEmbed(): tf.Tensor {
+    if (this.config.useRope) {
+      throw new ConfigError('predictor posEmbed', {
+        expected: 'a predictor with a fixed sin-cos table (useRope false)',
+        received: 'a RoPE predictor (useRope true): positions enter inside every attention, there is no table',
+      });
+    }
     if (!this.pos) {
       this.pos = tf.keep(tf.tensor3d(this.table, [1, this.numPatches, this.config.predictorEmbedDim], 'float32'));
     }
@@ -185,11 +236,13 @@ export class VJEPAPredictor {
    * predictor.expectedShapes()['predictor_pos_embed']; // [1, 32, 32]
    */
   expectedShapes(): Record<string, number[]> {
+    if (this.config.useRope) return this.store.expectedShapes();
     return { ...this.store.expectedShapes(), predictor_pos_embed: [1, this.numPatches, this.config.predictorEmbedDim] };
   }
 
   private fixedTables(): FixedTable[] {
     const c = this.config;
+    if (c.useRope) return [];
     return [
       {
         name: 'predictor_pos_embed',
@@ -202,18 +255,32 @@ export class VJEPAPredictor {
 
   /**
    * Copies an official (unprefixed) predictor state dict; every missing, unexpected or mis-shaped key
-   * is reported at once (CheckpointError) unless `allowPartial`. `predictor_pos_embed` is optional and
-   * checked against our fixed table (1e-4) when present.
+   * is reported at once (CheckpointError) unless `allowPartial`. A sin-cos predictor needs
+   * `predictor_pos_embed`, checked against our fixed table (1e-4); a state dict without it is refused as
+   * a V-JEPA 2 (RoPE) one. A RoPE predictor refuses a `predictor_pos_embed` as a V-JEPA (sin-cos)
+   * checkpoint unless `ignorePosEmbed`.
    *
    * @example
    * predictor.loadStateDict(selectStateDict(ckpt, 'predictor', { file }), { file });
    */
-  loadStateDict(sd: StateDict, opts: LoadOptions = {}): LoadReport {
-    return loadParams(this.store, sd, this.fixedTables(), { what: 'predictor', ...opts });
+  loadStateDict(sd: StateDict, opts: PredictorLoadOptions = {}): LoadReport {
+    const { ignorePosEmbed, ...load } = opts;
+    const checked = checkPositionScheme(sd, {
+      useRope: this.config.useRope,
+      tableKey: 'predictor_pos_embed',
+      anchorKey: 'predictor_embed.weight',
+      module: 'predictor',
+      file: load.file,
+      what: load.what,
+      allowPartial: load.allowPartial,
+      ignorePosEmbed,
+      ropeHint: 'build the predictor with useRope: true (official use_rope; predictorConfigFor copies it from a RoPE encoder), or let loadPredictor detect it.',
+    });
+    return loadParams(this.store, checked, this.fixedTables(), { what: 'predictor', ...load });
   }
 
   /**
-   * The weights as an official float32 state dict (`predictor_pos_embed` included).
+   * The weights as an official float32 state dict (`predictor_pos_embed` included unless RoPE).
    *
    * @example
    * const sd = await predictor.stateDict();
@@ -246,5 +313,6 @@ export class VJEPAPredictor {
     this.store.dispose();
     this.pos?.dispose();
     this.pos = undefined;
+    this.rotary?.dispose();
   }
 }

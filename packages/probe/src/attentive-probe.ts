@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, ShapeError } from '@vjepa/errors';
+import { CheckpointError, ConfigError, ShapeError } from '@vjepa/errors';
+import { stripPrefixes } from '@vjepa/io';
 import type { LoadReport, StateDict } from '@vjepa/io';
 import { Block, Mlp, ParamStore, layerNorm, linear } from '@vjepa/vit';
 import { multiHeadAttention, singleQueryAttention } from './cross-attention';
@@ -19,11 +20,21 @@ export interface AttentiveProbeOptions {
   numHeads: number;
   /** Number of classes C. */
   numClasses: number;
-  /** 1 = just the cross-attention block (every released probe); d > 1 adds d - 1 self-attention blocks. */
+  /**
+   * 1 = just the cross-attention block (every released V-JEPA probe); d > 1 adds d - 1 self-attention
+   * blocks (the V-JEPA 2 evaluations use 4).
+   */
   depth?: number;
   /**
+   * Which reference probe: `'vjepa'` (default; the cross-attention stores an `xattn.proj` it never
+   * applies) or `'vjepa2'` (V-JEPA 2's `AttentiveClassifier`: no `xattn.proj` at all, extra blocks over
+   * the tokens first). Official probe checkpoints of one layout are refused by the other.
+   */
+  layout?: 'vjepa' | 'vjepa2';
+  /**
    * What the extra self-attention blocks (`pooler.blocks.{i}`, depth > 1) run on: `'query'` after the
-   * cross-attention (the V-JEPA reference layout, default) or `'tokens'` before it (V-JEPA 2 layout).
+   * cross-attention (the V-JEPA reference layout) or `'tokens'` before it (V-JEPA 2). Default: the
+   * layout's (`'query'` for `'vjepa'`, `'tokens'` for `'vjepa2'`).
    */
   blocksOn?: 'tokens' | 'query';
   /** MLP hidden width ratio. Default 4. */
@@ -57,6 +68,8 @@ const UNUSED: ReadonlySet<string> = new Set([`${CROSS}.xattn.proj.weight`, `${CR
  * classifier. `q = q + CrossAttn(q, LN1(x))` (query not normalised; `xattn.proj` stored but not
  * applied, as in the released probes), `q = q + MLP(LN2(q))`, logits `= linear(q)`.
  * Parameters carry the official names (`pooler.query_tokens`, `pooler.cross_attention_block.*`, `linear.*`).
+ * `layout: 'vjepa2'` is V-JEPA 2's probe: `depth - 1` self-attention blocks over the tokens first, then
+ * the same cross-attention block (which has no `xattn.proj`), then the linear head.
  *
  * @example
  * const probe = new AttentiveProbe({ embedDim: 64, numHeads: 4, numClasses: 5 });
@@ -69,6 +82,7 @@ export class AttentiveProbe implements Probe {
   readonly numClasses: number;
   readonly depth: number;
   readonly blocksOn: 'tokens' | 'query';
+  readonly layout: 'vjepa' | 'vjepa2';
   readonly mlpRatio: number;
   readonly eps: number;
   readonly attention: 'fused' | 'reference';
@@ -86,13 +100,16 @@ export class AttentiveProbe implements Probe {
     positiveInt('AttentiveProbe option depth', depth);
     if (embedDim % numHeads !== 0) throw new ConfigError('AttentiveProbe option numHeads', { expected: `a divisor of embedDim ${embedDim}`, received: String(numHeads) });
     if (!(mlpRatio > 0) || !Number.isInteger(embedDim * mlpRatio)) throw new ConfigError('AttentiveProbe option mlpRatio', { expected: 'a number > 0 with embedDim * mlpRatio an integer', received: String(mlpRatio) });
-    const blocksOn = options.blocksOn ?? 'query';
+    const layout = options.layout ?? 'vjepa';
+    if (layout !== 'vjepa' && layout !== 'vjepa2') throw new ConfigError('AttentiveProbe option layout', { expected: "'vjepa' or 'vjepa2'", received: String(layout) });
+    const blocksOn = options.blocksOn ?? (layout === 'vjepa2' ? 'tokens' : 'query');
     if (blocksOn !== 'tokens' && blocksOn !== 'query') throw new ConfigError('AttentiveProbe option blocksOn', { expected: "'tokens' or 'query'", received: String(blocksOn) });
     this.embedDim = embedDim;
     this.numHeads = numHeads;
     this.numClasses = numClasses;
     this.depth = depth;
     this.blocksOn = blocksOn;
+    this.layout = layout;
     this.mlpRatio = mlpRatio;
     this.eps = options.eps ?? 1e-6;
     this.attention = options.attention ?? 'fused';
@@ -107,7 +124,9 @@ export class AttentiveProbe implements Probe {
     }
     add(`${CROSS}.norm1.weight`, [embedDim], 'ones');
     add(`${CROSS}.norm1.bias`, [embedDim], 'zeros');
-    for (const [name, out] of [['q', embedDim], ['kv', 2 * embedDim], ['proj', embedDim]] as const) {
+    const xattn = layout === 'vjepa2' ? (['q', 'kv'] as const) : (['q', 'kv', 'proj'] as const); // V-JEPA 2 has no proj
+    for (const name of xattn) {
+      const out = name === 'kv' ? 2 * embedDim : embedDim;
       add(`${CROSS}.xattn.${name}.weight`, [out, embedDim], 'truncNormal');
       add(`${CROSS}.xattn.${name}.bias`, [out], 'zeros');
     }
@@ -176,14 +195,27 @@ export class AttentiveProbe implements Probe {
   /**
    * Load an official probe state dict (e.g. `classifier` of a probe checkpoint, keys prefixed
    * `module.`, stripped by default). Throws a `CheckpointError` listing every missing, unexpected
-   * or mis-shaped key unless `allowPartial`. `xattn.proj` is loaded and kept, though not applied.
+   * or mis-shaped key unless `allowPartial`, and one naming the layout when a V-JEPA 2 probe (no
+   * `xattn.proj`) meets a `'vjepa'` probe or the reverse. `xattn.proj` is loaded and kept, though not applied.
    *
    * @example
    * const ckpt = readTorchCheckpoint(bytes, { file: 'probe.pth.tar' }) as { classifier: StateDict };
    * probe.loadStateDict(ckpt.classifier, { file: 'probe.pth.tar' });
    */
   loadStateDict(sd: StateDict, options: ProbeLoadOptions = {}): LoadReport {
+    if (!options.allowPartial) this.checkLayout(stripPrefixes(sd, options.prefixes ?? ['module.']), options.file);
     return loadProbeState(this.store, sd, 'attentive probe', options);
+  }
+
+  private checkLayout(sd: StateDict, file?: string): void {
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(sd, k);
+    if (!has(`${CROSS}.xattn.q.weight`)) return; // not a probe of either layout: the key report says more
+    const proj = has(`${CROSS}.xattn.proj.weight`);
+    if (proj === (this.layout === 'vjepa')) return;
+    const where = `${file ? `${file}: ` : ''}attentive probe`;
+    throw new CheckpointError(`${where} key "${CROSS}.xattn.proj.weight"`, proj
+      ? { expected: "none (a V-JEPA 2 probe, layout 'vjepa2')", received: "present: a V-JEPA probe's cross-attention", hint: "build the probe with layout: 'vjepa' (blocks after the cross-attention)" }
+      : { expected: "present (a V-JEPA probe, layout 'vjepa')", received: 'absent: the layout of a V-JEPA 2 probe (AttentiveClassifier)', hint: "build the probe with layout: 'vjepa2' (self-attention blocks over the tokens first), or loadAttentiveProbes (detects it)" });
   }
 
   /**

@@ -1,5 +1,6 @@
 export { AttentiveProbe } from './attentive-probe';
 export type { AttentiveProbeOptions } from './attentive-probe';
+export { attentiveProbeOptionsFromStateDict, loadAttentiveProbes, selectClassifiers } from './probe-checkpoint';
 export { LinearProbe, meanPool } from './linear-probe';
 export type { LinearProbeOptions } from './linear-probe';
 export type { Probe } from './probe';

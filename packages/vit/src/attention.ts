@@ -3,10 +3,18 @@ import { ConfigError } from '@vjepa/errors';
 import { scaledDotProductAttention } from './attention-core';
 import { linear } from './linear';
 import type { ParamStore } from './param-store';
+import { type RotaryEmbedding, applyRotary } from './rope';
+
+/** Options of {@link Attention.apply}. */
+export interface AttentionApplyOptions {
+  /** V-JEPA 2's 3-D RoPE: q and k are rotated by it just before the attention core. */
+  rope?: RotaryEmbedding;
+}
 
 /**
  * Multi-head self-attention with one fused `qkv` Linear(D, 3D) (with bias), scale `1/sqrt(head_dim)`,
  * softmax over keys, then `proj` Linear(D, D). No attention mask (V-JEPA removes tokens by gathering).
+ * With `rope` (V-JEPA 2), q and k are rotated per token before the scores; the weights are the same.
  * Registers `{prefix}.qkv.*` and `{prefix}.proj.*`.
  *
  * @example
@@ -39,15 +47,18 @@ export class Attention {
    *
    * @example
    * const y = attn.apply(x); // [B, N, D] -> [B, N, D]
+   * const y2 = attn.apply(x, { rope: rotary.embedding(grid, idx) }); // V-JEPA 2
    */
-  apply(x: tf.Tensor): tf.Tensor {
+  apply(x: tf.Tensor, opts: AttentionApplyOptions = {}): tf.Tensor {
     return tf.tidy(() => {
       const [b, n, d] = x.shape;
       const h = this.numHeads;
       const hd = this.headDim;
       const qkv5 = tf.reshape(linear(x, this.qkvw, this.qkvb), [b, n, 3, h, hd]); // [B, N, 3, H, hd]
       const qkv = tf.transpose(qkv5, [2, 0, 3, 1, 4]); // [3, B, H, N, hd]
-      const [q, k, v] = tf.unstack(qkv, 0); // each [B, H, N, hd]
+      const [q0, k0, v] = tf.unstack(qkv, 0); // each [B, H, N, hd]
+      const q = opts.rope ? applyRotary(q0, opts.rope) : q0; // [B, H, N, hd]
+      const k = opts.rope ? applyRotary(k0, opts.rope) : k0; // [B, H, N, hd]
       const heads = tf.transpose(scaledDotProductAttention(q, k, v, 1 / Math.sqrt(hd)), [0, 2, 1, 3]); // [B, N, H, hd]
       const out = tf.reshape(heads, [b, n, d]); // [B, N, D]
       return linear(out, this.projw, this.projb);

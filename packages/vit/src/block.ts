@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Attention } from './attention';
+import { Attention, type AttentionApplyOptions } from './attention';
 import { layerNorm } from './layer-norm';
 import { Mlp } from './mlp';
 import type { ParamStore } from './param-store';
@@ -65,10 +65,11 @@ export class Block {
    *
    * @example
    * const y = block.apply(x); // [B, N, D] -> [B, N, D]
+   * const y2 = block.apply(x, { rope }); // V-JEPA 2: rotary positions inside the attention
    */
-  apply(x: tf.Tensor): tf.Tensor {
+  apply(x: tf.Tensor, opts: AttentionApplyOptions = {}): tf.Tensor {
     return tf.tidy(() => {
-      const a = tf.add(x, this.attn.apply(layerNorm(x, this.n1w, this.n1b, this.eps))); // [B, N, D]
+      const a = tf.add(x, this.attn.apply(layerNorm(x, this.n1w, this.n1b, this.eps), opts)); // [B, N, D]
       return tf.add(a, this.mlp.apply(layerNorm(a, this.n2w, this.n2b, this.eps))); // [B, N, D]
     });
   }

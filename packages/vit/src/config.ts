@@ -1,4 +1,5 @@
 import { ConfigError } from '@vjepa/errors';
+import { ropeAxisDim } from './rope-frequencies';
 
 /** Configuration of a {@link VisionTransformer}; defaults in comments. */
 export interface VitConfig {
@@ -26,6 +27,11 @@ export interface VitConfig {
   inChans: number;
   /** Init std of Linear and patch weights. Default 0.02. */
   initStd: number;
+  /**
+   * V-JEPA 2 3-D rotary position embedding in every attention instead of the fixed sin-cos table
+   * (official `use_rope`; the model then has no `pos_embed`). Default false.
+   */
+  useRope: boolean;
 }
 
 /** What a user passes: the required sizes, every other key optional. */
@@ -64,6 +70,7 @@ export function resolveVitConfig(input: VitConfigInput): Readonly<VitConfig> {
     layerNormEps: 1e-6,
     inChans: 3,
     initStd: 0.02,
+    useRope: false,
     ...input,
   };
   for (const k of ['embedDim', 'depth', 'numHeads', 'patchSize', 'tubeletSize', 'numFrames', 'imgSize', 'inChans'] as const) {
@@ -85,6 +92,15 @@ export function resolveVitConfig(input: VitConfigInput): Readonly<VitConfig> {
   }
   if (typeof cfg.uniformPower !== 'boolean') {
     throw new ConfigError('vit config uniformPower', { expected: 'a boolean', received: String(cfg.uniformPower) });
+  }
+  if (typeof cfg.useRope !== 'boolean') {
+    throw new ConfigError('vit config useRope', { expected: 'a boolean', received: String(cfg.useRope), hint: 'the official YAML key is model.use_rope' });
+  }
+  if (cfg.useRope && ropeAxisDim(cfg.embedDim / cfg.numHeads) < 2) {
+    throw new ConfigError('vit config useRope', {
+      expected: 'a head width embedDim / numHeads >= 6 (RoPE rotates 2 * floor(head_dim / 6) channels per axis)',
+      received: `head width ${cfg.embedDim / cfg.numHeads}`,
+    });
   }
   return Object.freeze(cfg);
 }
@@ -112,11 +128,16 @@ export function tokenGrid(cfg: Pick<VitConfig, 'numFrames' | 'tubeletSize' | 'im
   return { t: cfg.numFrames > 1 ? cfg.numFrames / cfg.tubeletSize : 1, h: s, w: s };
 }
 
-/** Reference model sizes. */
-export type VitPresetName = 'tiny' | 'small' | 'base' | 'large' | 'huge' | 'giant';
+/** Reference model sizes (official `model_name` without `vit_`; `*_rope` are V-JEPA 2's). */
+export type VitPresetName = 'tiny' | 'small' | 'base' | 'large' | 'huge' | 'giant' | 'large_rope' | 'huge_rope' | 'giant_rope' | 'giant_xformers_rope';
 
-/** Width, depth, heads and MLP ratio of each reference size. */
-export const VIT_PRESETS: Readonly<Record<VitPresetName, Readonly<Pick<VitConfig, 'embedDim' | 'depth' | 'numHeads' | 'mlpRatio'>>>> =
+/**
+ * Width, depth, heads and MLP ratio of each reference size; the V-JEPA 2 rows (`*_rope`) also set
+ * `useRope` and the released resolution (256 px, 64 frames; `VJEPA2_RELEASES` has the 384 px giant).
+ */
+export const VIT_PRESETS: Readonly<
+  Record<VitPresetName, Readonly<Pick<VitConfig, 'embedDim' | 'depth' | 'numHeads' | 'mlpRatio'> & Partial<Pick<VitConfig, 'useRope' | 'imgSize' | 'numFrames'>>>>
+> =
   Object.freeze({
     tiny: { embedDim: 192, depth: 12, numHeads: 3, mlpRatio: 4 },
     small: { embedDim: 384, depth: 12, numHeads: 6, mlpRatio: 4 },
@@ -124,17 +145,24 @@ export const VIT_PRESETS: Readonly<Record<VitPresetName, Readonly<Pick<VitConfig
     large: { embedDim: 1024, depth: 24, numHeads: 16, mlpRatio: 4 },
     huge: { embedDim: 1280, depth: 32, numHeads: 16, mlpRatio: 4 },
     giant: { embedDim: 1408, depth: 40, numHeads: 16, mlpRatio: 48 / 11 },
+    large_rope: { embedDim: 1024, depth: 24, numHeads: 16, mlpRatio: 4, useRope: true, imgSize: 256, numFrames: 64 },
+    huge_rope: { embedDim: 1280, depth: 32, numHeads: 16, mlpRatio: 4, useRope: true, imgSize: 256, numFrames: 64 },
+    giant_rope: { embedDim: 1408, depth: 40, numHeads: 16, mlpRatio: 48 / 11, useRope: true, imgSize: 256, numFrames: 64 },
+    giant_xformers_rope: { embedDim: 1408, depth: 40, numHeads: 22, mlpRatio: 48 / 11, useRope: true, imgSize: 256, numFrames: 64 },
   });
 
 /**
  * A reference-size config: the preset's width/depth/heads/MLP ratio plus your data sizes (defaults
- * patch 16, tubelet 2, 16 frames, crop 224) and any override.
+ * patch 16, tubelet 2, 16 frames, crop 224; the `*_rope` rows 64 frames at 256) and any override.
+ * The official names (`vit_large`, `vit_giant_xformers_rope`) are accepted too.
  *
  * @example
  * const cfg = vitPreset('large', { patchSize: 16, tubeletSize: 2, numFrames: 16, imgSize: 224 });
+ * const v2 = vitPreset('vit_large_rope'); // useRope, 256 px, 64 frames
  */
-export function vitPreset(name: VitPresetName, overrides: Partial<VitConfig> = {}): Readonly<VitConfig> {
-  const preset = (VIT_PRESETS as Record<string, (typeof VIT_PRESETS)[VitPresetName] | undefined>)[name];
+export function vitPreset(name: VitPresetName | `vit_${VitPresetName}`, overrides: Partial<VitConfig> = {}): Readonly<VitConfig> {
+  const table = VIT_PRESETS as Record<string, (typeof VIT_PRESETS)[VitPresetName] | undefined>;
+  const preset = table[name] ?? (typeof name === 'string' && name.startsWith('vit_') ? table[name.slice(4)] : undefined);
   if (!preset) {
     throw new ConfigError('vitPreset name', { expected: `one of ${Object.keys(VIT_PRESETS).join(', ')}`, received: String(name) });
   }

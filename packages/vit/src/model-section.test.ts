@@ -9,9 +9,12 @@ describe('the model-size table', () => {
     expect(MODEL_NAMES).toEqual(Object.keys(VIT_PRESETS).map((k) => `vit_${k}`));
     for (const name of MODEL_NAMES) {
       const preset = VIT_PRESETS[presetOfModelName(name)!];
-      expect(encoderSize({ model_name: name })).toEqual({ embedDim: preset.embedDim, depth: preset.depth, numHeads: preset.numHeads, mlpRatio: preset.mlpRatio });
+      expect(encoderSize({ model_name: name })).toEqual({ embedDim: preset.embedDim, depth: preset.depth, numHeads: preset.numHeads, mlpRatio: preset.mlpRatio, ...(preset.useRope ? { useRope: true } : {}) });
     }
     expect(presetOfModelName('vit_colossal')).toBeUndefined();
+    // a V-JEPA 2 size is a RoPE model at the clip sizes of the data section
+    const v2 = vitConfigFromSections({ model_name: 'vit_giant_xformers_rope' }, { patch_size: 16, tubelet_size: 2, num_frames: 16, crop_size: 224 });
+    expect([v2.useRope, v2.numHeads, v2.numFrames, v2.imgSize]).toEqual([true, 22, 16, 224]);
   });
 
   it('builds the giant with the official 48/11 MLP ratio (fc1 6144 wide), not 4', () => {

@@ -102,19 +102,21 @@ export function checkVitModelSection(model: VitModelSection): void {
 /**
  * The encoder size a `model` section asks for: the named size of {@link VIT_PRESETS} (its MLP ratio
  * included: giant 48/11) or the explicit `embed_dim` / `depth` / `num_heads` (MLP ratio 4), with an
- * explicit `mlp_ratio` winning. Checks the section first ({@link checkVitModelSection}).
+ * explicit `mlp_ratio` winning; the V-JEPA 2 sizes (`vit_*_rope`) also set `useRope`. Checks the
+ * section first ({@link checkVitModelSection}).
  *
  * @example
  * encoderSize({ model_name: 'vit_giant' }); // { embedDim: 1408, depth: 40, numHeads: 16, mlpRatio: 48 / 11 }
  */
-export function encoderSize(model: VitModelSection): Pick<VitConfig, 'embedDim' | 'depth' | 'numHeads' | 'mlpRatio'> {
+export function encoderSize(model: VitModelSection): Pick<VitConfig, 'embedDim' | 'depth' | 'numHeads' | 'mlpRatio'> & Partial<Pick<VitConfig, 'useRope'>> {
   checkVitModelSection(model);
   const name = model.model_name ?? null;
   if (name !== null) {
     const preset = presetOfModelName(name);
     if (preset === undefined) throw new ConfigError('model.model_name', { expected: `one of ${MODEL_NAMES.join(', ')}`, received: JSON.stringify(name) });
     const size = VIT_PRESETS[preset];
-    return { embedDim: size.embedDim, depth: size.depth, numHeads: size.numHeads, mlpRatio: model.mlp_ratio ?? size.mlpRatio };
+    // the V-JEPA 2 sizes (`*_rope`) are RoPE models; their clip sizes come from the data section
+    return { embedDim: size.embedDim, depth: size.depth, numHeads: size.numHeads, mlpRatio: model.mlp_ratio ?? size.mlpRatio, ...(size.useRope ? { useRope: true } : {}) };
   }
   return { embedDim: model.embed_dim as number, depth: model.depth as number, numHeads: model.num_heads as number, mlpRatio: model.mlp_ratio ?? 4 };
 }

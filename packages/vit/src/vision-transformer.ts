@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from '@vjepa/errors';
+import { ConfigError, ShapeError } from '@vjepa/errors';
 import type { LoadReport, StateDict } from '@vjepa/io';
 import { Block } from './block';
 import { type TokenGrid, type VitConfig, type VitConfigInput, isVideoConfig, resolveVitConfig, tokenGrid } from './config';
@@ -11,6 +11,8 @@ import { type FixedTable, type LoadOptions, loadParams, paramsStateDict } from '
 import { ParamStore } from './param-store';
 import { PatchEmbed3D } from './patch-embed';
 import { posTable, resamplePosTable } from './pos-table';
+import { checkPositionScheme } from './position-scheme';
+import { RotaryCache } from './rope';
 
 /** Construction options of a {@link VisionTransformer}. */
 export interface VitOptions {
@@ -20,6 +22,15 @@ export interface VitOptions {
   trainable?: boolean;
   /** @internal copy initial values from these tensors (used by `clone`). */
   source?: ReadonlyMap<string, tf.Tensor>;
+}
+
+/** Options of {@link VisionTransformer.loadStateDict}. */
+export interface VitLoadOptions extends LoadOptions {
+  /**
+   * RoPE models only: drop a `pos_embed` the state dict carries instead of refusing it as a V-JEPA
+   * (sin-cos) checkpoint. Released V-JEPA 2 `.pt` files still hold an unused one. Default false.
+   */
+  ignorePosEmbed?: boolean;
 }
 
 /** Options of {@link VisionTransformer.apply}. */
@@ -34,7 +45,9 @@ export interface VitApplyOptions {
  * The V-JEPA encoder: a ViT without cls token over space-time patches. Patch embedding, plus the
  * fixed sin-cos position table (resampled when the clip's token grid differs from the config),
  * optional gather of kept tokens, pre-norm blocks, final LayerNorm `norm`. Variables carry the official
- * names and shapes, so official checkpoints load by copy.
+ * names and shapes, so official checkpoints load by copy. With `useRope` (V-JEPA 2) there is no table:
+ * every attention rotates q and k by each token's (frame, row, column) in the clip's own token grid,
+ * taken from the kept indices when tokens are dropped.
  *
  * @example
  * const vit = new VisionTransformer({ embedDim: 64, depth: 2, numHeads: 4, patchSize: 8, numFrames: 4, imgSize: 32 }, { seed: 0 });
@@ -55,6 +68,7 @@ export class VisionTransformer {
   private readonly normB: tf.Variable;
   private readonly table: Float32Array;
   private readonly posCache = new Map<string, tf.Tensor>();
+  private readonly rotary?: RotaryCache;
 
   constructor(config: VitConfigInput, opts: VitOptions = {}) {
     this.config = resolveVitConfig(config);
@@ -62,7 +76,8 @@ export class VisionTransformer {
     this.video = isVideoConfig(c);
     this.grid = tokenGrid(c);
     this.numPatches = this.grid.t * this.grid.h * this.grid.w;
-    this.table = posTable(c.embedDim, this.grid, { video: this.video, uniformPower: c.uniformPower });
+    this.table = c.useRope ? new Float32Array(0) : posTable(c.embedDim, this.grid, { video: this.video, uniformPower: c.uniformPower });
+    if (c.useRope) this.rotary = new RotaryCache(c.embedDim / c.numHeads);
     this.store = new ParamStore({ seed: opts.seed, trainable: opts.trainable, scope: 'vit', source: opts.source });
     this.patchEmbed = new PatchEmbed3D(this.store, 'patch_embed', {
       embedDim: c.embedDim,
@@ -134,13 +149,17 @@ export class VisionTransformer {
     const grid: TokenGrid = { t: t / tb, h: h / c.patchSize, w: w / c.patchSize };
     const n = grid.t * grid.h * grid.w;
     const idx = opts.indices === undefined ? undefined : resolveIndices(opts.indices, 'vit indices', b, n, opts.checkIndices ?? true);
-    const pos = this.posEmbed(grid);
+    const rotary = this.rotary;
+    const pos = rotary ? null : this.posEmbed(grid);
     try {
       return tf.tidy(() => {
         const clip = x.rank === 5 ? x : this.video ? imageAsVideo(x, t) : tf.reshape(x, [b, 1, h, w, ch]); // [B, T, H, W, C]
-        let tokens = tf.add(this.patchEmbed.apply(clip), pos); // [B, N, D]
+        const embedded = this.patchEmbed.apply(clip); // [B, N, D]
+        let tokens = pos ? tf.add(embedded, pos) : embedded; // [B, N, D]
         if (idx) tokens = gatherTokens(tokens, idx.tensor); // [B, K, D]
-        for (const block of this.blocks) tokens = block.apply(tokens);
+        // RoPE: positions of the kept tokens in this clip's grid (the reference's handle_nonsquare_inputs)
+        const rope = rotary ? rotary.embedding(grid, idx?.tensor) : undefined; // cos/sin [B or 1, 1, N or K, hd]
+        for (const block of this.blocks) tokens = block.apply(tokens, { rope });
         return layerNorm(tokens, this.normW, this.normB, c.layerNormEps); // [B, N or K, D]
       });
     } finally {
@@ -156,6 +175,12 @@ export class VisionTransformer {
    * const pos = vit.posEmbed(); // [1, 32, 64]
    */
   posEmbed(grid: TokenGrid = this.grid): tf.Tensor {
+    if (this.config.useRope) {
+      throw new ConfigError('vit posEmbed', {
+        expected: 'a model with a fixed sin-cos table (useRope false)',
+        received: 'a RoPE model (useRope true): positions enter inside every attention, there is no table',
+      });
+    }
     const key = `${grid.t}x${grid.h}x${grid.w}`;
     let pos = this.posCache.get(key);
     if (!pos) {
@@ -188,16 +213,18 @@ export class VisionTransformer {
   }
 
   /**
-   * Official name -> shape of every variable, plus the fixed `pos_embed [1, N, D]`.
+   * Official name -> shape of every variable, plus the fixed `pos_embed [1, N, D]` (none with RoPE).
    *
    * @example
    * vit.expectedShapes()['pos_embed']; // [1, 32, 64]
    */
   expectedShapes(): Record<string, number[]> {
+    if (this.config.useRope) return this.store.expectedShapes();
     return { ...this.store.expectedShapes(), pos_embed: [1, this.numPatches, this.config.embedDim] };
   }
 
   private fixedTables(): FixedTable[] {
+    if (this.config.useRope) return [];
     return [
       {
         name: 'pos_embed',
@@ -210,19 +237,32 @@ export class VisionTransformer {
 
   /**
    * Copies an official (unprefixed) state dict into the variables. Every missing, unexpected or
-   * mis-shaped key is reported at once (CheckpointError) unless `allowPartial`. `pos_embed` is optional;
-   * when present it must match our fixed table within 1e-4 (else CheckpointError: wrong position settings).
+   * mis-shaped key is reported at once (CheckpointError) unless `allowPartial`. A sin-cos model needs
+   * `pos_embed`, equal to our fixed table within 1e-4 (else CheckpointError: wrong position settings);
+   * a state dict without it is refused as a V-JEPA 2 (RoPE) one. A RoPE model refuses a `pos_embed`
+   * as a V-JEPA (sin-cos) checkpoint unless `ignorePosEmbed`.
    *
    * @example
    * const ckpt = readTorchCheckpoint(bytes, { file });
    * vit.loadStateDict(selectStateDict(ckpt, 'target_encoder', { file }), { file });
    */
-  loadStateDict(sd: StateDict, opts: LoadOptions = {}): LoadReport {
-    return loadParams(this.store, sd, this.fixedTables(), { what: 'vit', ...opts });
+  loadStateDict(sd: StateDict, opts: VitLoadOptions = {}): LoadReport {
+    const { ignorePosEmbed, ...load } = opts;
+    const checked = checkPositionScheme(sd, {
+      useRope: this.config.useRope,
+      tableKey: 'pos_embed',
+      anchorKey: 'patch_embed.proj.weight',
+      module: 'encoder',
+      file: load.file,
+      what: load.what,
+      allowPartial: load.allowPartial,
+      ignorePosEmbed,
+    });
+    return loadParams(this.store, checked, this.fixedTables(), { what: 'vit', ...load });
   }
 
   /**
-   * The weights as an official state dict (float32, PyTorch layouts, `pos_embed` included).
+   * The weights as an official state dict (float32, PyTorch layouts, `pos_embed` included unless RoPE).
    *
    * @example
    * const sd = await vit.stateDict();
@@ -256,5 +296,6 @@ export class VisionTransformer {
     this.store.dispose();
     for (const t of this.posCache.values()) t.dispose();
     this.posCache.clear();
+    this.rotary?.dispose();
   }
 }
