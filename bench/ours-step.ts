@@ -11,10 +11,10 @@
 // prints one line `BENCH_RESULT {json}` with the step times, losses and memory.
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { describeBackend, memoryReport, setupBackend } from '../packages/backends/src/index';
-import { tensorData, writeNpy, writeSafetensors } from '../packages/io/src/index';
-import { RELEASED_MASK_TYPES, createRng, deriveSeed, multiblock3d } from '../packages/masking/src/index';
-import { DEFAULT_TRAINER_CONFIG, MASK_RNG_STREAM, createTrainer } from '../packages/trainer/src/index';
+import { describeBackend, memoryReport, setupBackend } from '@vjepa/backends';
+import { tensorData, writeNpy, writeSafetensors } from '@vjepa/io';
+import { RELEASED_MASK_TYPES, createRng, deriveSeed, multiblock3d } from '@vjepa/masking';
+import { DEFAULT_TRAINER_CONFIG, MASK_RNG_STREAM, createTrainer } from '@vjepa/trainer';
 import { buildModels, clipTensor, gridOf, loadWorkload, replayMasks, trainerConfig } from './lib/ours-setup';
 import { BENCH_CONFIGS, type WorkloadFile, readWorkload, workloadPaths } from './lib/workload';
 import { checkpointBlocks } from './memory/checkpoint-blocks';

@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../tsup.config.base';
 
-export default defineConfig(packageConfig(['src/cli.ts', 'src/index.ts'], { dts: false, banner: { js: '#!/usr/bin/env node' } }));
+// the CLI only: the training itself is @vjepa/run's
+export default defineConfig(packageConfig(['src/cli.ts'], { dts: false, banner: { js: '#!/usr/bin/env node' } }));

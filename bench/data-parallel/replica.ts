@@ -8,8 +8,8 @@
 // sample, so the mean of the replicas' half-batch losses (and gradients) is the full-batch one.
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
-import { setupBackend } from '../../packages/backends/src/index';
-import { createTrainer } from '../../packages/trainer/src/index';
+import { setupBackend } from '@vjepa/backends';
+import { createTrainer } from '@vjepa/trainer';
 import { clipTensor, loadWorkload, replayMasks, sliceRows, trainerConfig } from '../lib/ours-setup';
 import { readWorkload } from '../lib/workload';
 import { AllReduce } from './all-reduce';
@@ -109,6 +109,6 @@ for (const name of Object.keys(opt.params).sort()) {
   h = fnv1a(h, new Uint8Array(opt.params[name].expAvg.slice().buffer));
   h = fnv1a(h, new Uint8Array(opt.params[name].expAvgSq.slice().buffer));
 }
-const { memoryReport } = await import('../../packages/backends/src/index');
+const { memoryReport } = await import('@vjepa/backends');
 const out: ReplicaOutput = { rank, stepMs, allReduceMs, losses, cpuMsPerStep, stateHash: h.toString(16).padStart(8, '0'), wasmHeapBytes: memoryReport().wasmHeapBytes ?? 0 };
 parentPort!.postMessage(out);

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { readSafetensors } from '../../packages/io/src/index';
+import { readSafetensors } from '@vjepa/io';
 import { BENCH_CONFIGS, median, readWorkload, workloadPaths } from '../lib/workload';
 import { allReduceBuffer } from './all-reduce';
 import type { ReplicaInput, ReplicaOutput } from './replica';

@@ -2,11 +2,11 @@
 // the trainer settings, model construction and loading a workload folder into tensors / masks.
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
-import { readNpy, readSafetensors } from '../../packages/io/src/index';
-import type { IndexBatch, MaskPair, MaskingStrategy } from '../../packages/masking/src/index';
-import { VJEPAPredictor, predictorConfigFor } from '../../packages/predictor/src/index';
-import type { TrainerConfigInput } from '../../packages/trainer/src/index';
-import { VisionTransformer, resolveVitConfig } from '../../packages/vit/src/index';
+import { readNpy, readSafetensors } from '@vjepa/io';
+import type { IndexBatch, MaskPair, MaskingStrategy } from '@vjepa/masking';
+import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
+import type { TrainerConfigInput } from '@vjepa/trainer';
+import { VisionTransformer, resolveVitConfig } from '@vjepa/vit';
 import { type BenchConfig, type WorkloadFile, workloadPaths } from './workload';
 
 /**
@@ -22,7 +22,6 @@ export function trainerConfig(c: BenchConfig): TrainerConfigInput {
     // warm-up, where the reference does not clip either (clipping starts after warm-up).
     optimization: { epochs: 10, ipe: steps, warmupEpochs: 1, clipGrad: null },
     loss: { objective: 'features', lossExp: 1, regCoeff: 0, encVarCoeff: 0, encCovCoeff: 0 },
-    checkpoint: { dir: null },
   };
 }
 

@@ -6,7 +6,7 @@
 // stock engine.gradients cannot be nested inside a backward pass). Patches the Block prototype of
 // this process only; call the returned function to undo.
 import * as tf from '@tensorflow/tfjs-core';
-import { Block } from '../../packages/vit/src/index';
+import { Block } from '@vjepa/vit';
 
 /** The block's parameters, read from its (TypeScript-private) fields. */
 function blockVariables(b: Block): tf.Variable[] {

@@ -3,7 +3,7 @@
 //   node_modules/.bin/tsx --conditions=@vjepa/source bench/threads/matmul-threads.ts [threads] [runs]
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
-import { describeBackend, setupBackend } from '../../packages/backends/src/index';
+import { describeBackend, setupBackend } from '@vjepa/backends';
 import { enableThreadedWasm, finishThreadedWasm, threadedWasmWorkers } from './threaded-wasm';
 
 const threads = Number(process.argv[2] ?? 1);

@@ -11,13 +11,9 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setupBackend } from '../../packages/backends/src/index';
-import { movingMnistClips } from '../../apps/eval/src/clip-sets';
-import { type EncoderSpec, loadEncoder } from '../../apps/eval/src/encoder-source';
-import { type Features, cachedFeatures } from '../../apps/eval/src/feature-cache';
-import { MOVING_MNIST_SEEDS } from '../../apps/eval/src/probe-command';
-import { type ProbeKind, runProbe } from '../../apps/eval/src/probe-runner';
-import { readRunFolder } from '../../apps/eval/src/run-folder';
+import { setupBackend } from '@vjepa/backends';
+import { movingMnistClips } from '@vjepa/data';
+import { type EncoderSpec, type Features, MOVING_MNIST_SEEDS, type ProbeKind, cachedFeatures, clipOf, loadEncoder, openCheckpoint, runProbe } from '@vjepa/eval';
 
 interface Protocol {
   trainClips: number;
@@ -41,10 +37,10 @@ interface Input {
 const input: Input = JSON.parse(process.argv[2]!);
 const backend = await setupBackend('wasm');
 console.log(`backend ${backend.name}`);
-const arch = readRunFolder(input.run).arch;
+const arch = (await openCheckpoint(input.run)).arch;
 const cacheDir = input.cacheDir ?? '/tmp/exp/cache';
-const trainSet = movingMnistClips(arch, { part: 'probe-train', count: input.maxTrain, seed: MOVING_MNIST_SEEDS['probe-train'] });
-const testSet = movingMnistClips(arch, { part: 'probe-test', count: input.maxTest, seed: MOVING_MNIST_SEEDS['probe-test'] });
+const trainSet = movingMnistClips(clipOf(arch), { part: 'probe-train', count: input.maxTrain, seed: MOVING_MNIST_SEEDS['probe-train'] });
+const testSet = movingMnistClips(clipOf(arch), { part: 'probe-test', count: input.maxTest, seed: MOVING_MNIST_SEEDS['probe-test'] });
 
 const feats = new Map<string, { train: Features; test: Features }>();
 for (const [name, spec] of Object.entries(input.encoders)) {

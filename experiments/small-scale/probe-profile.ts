@@ -1,7 +1,7 @@
 // Kernel-time breakdown of attentive-probe training on wasm (one epoch, 400 x 64 x 96 features).
 import * as tf from '@tensorflow/tfjs-core';
-import { setupBackend } from '../../packages/backends/src/index';
-import { AttentiveProbe, hostFeatures, trainProbe } from '../../packages/probe/src/index';
+import { setupBackend } from '@vjepa/backends';
+import { AttentiveProbe, hostFeatures, trainProbe } from '@vjepa/probe';
 await setupBackend((process.argv[2] ?? 'wasm') as 'wasm');
 const bs = Number(process.argv[3] ?? 16);
 const xt = tf.randomNormal([400, 64, 96], 0, 1, "float32", 1) as tf.Tensor3D; const x = hostFeatures(xt.dataSync() as Float32Array, [400, 64, 96]);

@@ -16,34 +16,18 @@
  *   randomSeed    optional random-init seed (default: the trained encoder's init seed, meta.seed+1)
  *   evalKey       optional 'target_encoder' (default, what vjepa-eval reads) or 'encoder' (the online one)
  *   note          free text copied to RESULTS.md
- * Everything is done through the apps' own code (loadConfig, the train batch source and trainer
- * session, the official export, apps/eval's clip sets / loadEncoder / runProbe), so a recipe that wins
- * here is exactly what the same YAML does in `vjepa-train` + `vjepa-eval`.
+ * Everything is done through the packages the CLIs use (`@vjepa/run`'s loadConfig, batch source and
+ * training session, the official export; `@vjepa/data`'s clip sets; `@vjepa/eval`'s loadEncoder /
+ * encodeClips / runProbe), so a recipe that wins here is exactly what the same YAML does in
+ * `vjepa-train` + `vjepa-eval`.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerGradients, setupBackend } from '../../packages/backends/src/index';
-import { loadConfig } from '../../apps/train/src/index';
-import { strategyForConfig } from '../../apps/train/src/masking/load-strategy';
-import { createBatchSource } from '../../apps/train/src/run/data-source';
-
-import { runPaths, prepareRunFolder } from '../../apps/train/src/run/run-folder';
-import { trainerConfigInput } from '../../apps/train/src/run/trainer-session';
-import { trainerCheckpoints } from '../../apps/train/src/run/trainer-checkpoints';
-import { encoderSize } from '../../apps/train/src/config/consistency';
-import type { TrainConfig } from '../../apps/train/src/config/schema';
-import type { RunPaths } from '../../apps/train/src/run/run-folder';
-import type { MaskingStrategy } from '../../packages/masking/src/index';
-import { VJEPAPredictor, predictorConfigFor } from '../../packages/predictor/src/index';
-import { createTrainer } from '../../packages/trainer/src/index';
-import { VisionTransformer, resolveVitConfig } from '../../packages/vit/src/index';
-import { archFromObject } from '../../apps/eval/src/arch-config';
-import { movingMnistClips } from '../../apps/eval/src/clip-sets';
-import { loadEncoder } from '../../apps/eval/src/encoder-source';
-import { encodeClips } from '../../apps/eval/src/encode';
-import { MOVING_MNIST_SEEDS } from '../../apps/eval/src/probe-command';
-import { runProbe } from '../../apps/eval/src/probe-runner';
+import { setupBackend } from '@vjepa/backends';
+import { type ClipBatch, movingMnistClips } from '@vjepa/data';
+import { type Features, MOVING_MNIST_SEEDS, archFromConfig, clipOf, encodeClips, loadEncoder, runProbe } from '@vjepa/eval';
+import { createBatchSource, createTrainingSession, loadConfig, prepareRunFolder, runPaths, strategyForConfig } from '@vjepa/run';
 
 interface Recipe {
   name: string;
@@ -66,50 +50,7 @@ const config = loadConfig({
 
 const log = (s: string) => console.log(s);
 
-/**
- * apps/train's createTrainerSession (same models, seeds and trainer config), plus the encoder
- * anti-collapse keys loss.enc_var_coeff / enc_cov_coeff, which trainerConfigInput does not map yet.
- */
-function createSession(config: TrainConfig, strategy: MaskingStrategy, paths: RunPaths) {
-  const d = config.data;
-  const size = encoderSize(config);
-  const vitConfig = resolveVitConfig({
-    embedDim: size.embedDim, depth: size.depth, numHeads: size.numHeads, patchSize: d.patch_size, tubeletSize: d.tubelet_size,
-    numFrames: d.num_frames, imgSize: d.crop_size, uniformPower: config.model.uniform_power,
-  });
-  const encoder = new VisionTransformer(vitConfig, { seed: config.meta.seed + 1 });
-  const predictor = new VJEPAPredictor(
-    predictorConfigFor(vitConfig, { predictorEmbedDim: config.model.pred_embed_dim, depth: config.model.pred_depth, numMaskTypes: strategy.numMaskTypes, zeroInitMaskTokens: config.model.zero_init_mask_tokens }),
-    { seed: config.meta.seed + 2 },
-  );
-  const input = trainerConfigInput(config, paths);
-  const trainer = createTrainer({
-    encoder, predictor, masking: strategy, seed: config.meta.seed,
-    config: { ...input, loss: { ...input.loss, encVarCoeff: config.loss.enc_var_coeff ?? 0, encCovCoeff: config.loss.enc_cov_coeff ?? 0 } },
-  });
-  const ckpt = trainerCheckpoints(trainer, paths, d.batch_size);
-  return {
-    totalSteps: trainer.totalIterations,
-    async step(batch: { clips: Float32Array; shape: number[] }) {
-      const clips = tf.tensor(batch.clips, batch.shape, 'float32'); // [B, T, H, W, 3]
-      try {
-        const m = await trainer.step(clips);
-        ckpt.noteLoss(m.loss);
-        return { ...m, lossJepa: m.lossPerType.reduce((a, b) => a + b, 0) / m.lossPerType.length, regLoss: m.reg, ema: m.momentum };
-      } finally {
-        clips.dispose();
-      }
-    },
-    exportEncoder: (path: string) => ckpt.exportEncoder(path),
-    dispose() {
-      trainer.dispose();
-      encoder.dispose();
-      predictor.dispose();
-    },
-  };
-}
-await registerGradients();
-const backend = await setupBackend('wasm');
+const backend = await setupBackend('wasm'); // registers tfjs gradients too
 log(`backend ${backend.name}: ${backend.detail}`);
 
 // ---------------- pretraining ----------------
@@ -117,7 +58,7 @@ const strategy = await strategyForConfig(config);
 const paths = runPaths(config);
 prepareRunFolder(paths, config);
 const data = await createBatchSource(config);
-const session = createSession(config, strategy, paths);
+const session = createTrainingSession(config, strategy, paths.checkpoints);
 const total = session.totalSteps;
 const capMs = (recipe.minutes ?? Infinity) * 60_000;
 const curve: { step: number; loss: number; reg: number; encVar: number; encCov: number; spread: number; lr: number; ema: number; s: number }[] = [];
@@ -127,8 +68,8 @@ while (step < total && performance.now() - t0 < capMs) {
   const batch = await data.batch(step);
   const m = await session.step(batch);
   const s = (performance.now() - t0) / 1000;
-  curve.push({ step, loss: m.loss, reg: m.regLoss, encVar: m.encVar, encCov: m.encCov, spread: m.featureSpread, lr: m.lr, ema: m.ema, s });
-  if (step % 20 === 0 || step === total - 1) log(`step ${step}/${total} loss ${m.loss.toFixed(4)} jepa ${m.lossJepa.toFixed(4)} reg ${m.regLoss.toFixed(3)} encVar ${m.encVar.toFixed(3)} encCov ${m.encCov.toFixed(3)} spread ${m.featureSpread.toFixed(3)} lr ${m.lr.toExponential(2)} ema ${m.ema.toFixed(4)} ${s.toFixed(0)}s`);
+  curve.push({ step, loss: m.loss, reg: m.reg, encVar: m.encVar, encCov: m.encCov, spread: m.featureSpread, lr: m.lr, ema: m.momentum, s });
+  if (step % 20 === 0 || step === total - 1) log(`step ${step}/${total} loss ${m.loss.toFixed(4)} jepa ${m.lossJepa.toFixed(4)} reg ${m.reg.toFixed(3)} encVar ${m.encVar.toFixed(3)} encCov ${m.encCov.toFixed(3)} spread ${m.featureSpread.toFixed(3)} lr ${m.lr.toExponential(2)} ema ${m.momentum.toFixed(4)} ${s.toFixed(0)}s`);
   step++;
 }
 const trainSeconds = (performance.now() - t0) / 1000;
@@ -138,10 +79,10 @@ session.dispose();
 log(`trained ${step}/${total} steps in ${trainSeconds.toFixed(0)} s; tensors ${tf.memory().numTensors}`);
 
 // ---------------- frozen evaluation ----------------
-const arch = archFromObject(config);
+const arch = archFromConfig(config);
 const p = { trainClips: 400, testClips: 200, epochs: 20, batchSize: 16, lr: 5e-3, seeds: 3, ...(recipe.probe ?? {}) };
-const trainSet = movingMnistClips(arch, { part: 'probe-train', count: p.trainClips, seed: MOVING_MNIST_SEEDS['probe-train'] });
-const testSet = movingMnistClips(arch, { part: 'probe-test', count: p.testClips, seed: MOVING_MNIST_SEEDS['probe-test'] });
+const trainSet = movingMnistClips(clipOf(arch), { part: 'probe-train', count: p.trainClips, seed: MOVING_MNIST_SEEDS['probe-train'] });
+const testSet = movingMnistClips(clipOf(arch), { part: 'probe-test', count: p.testClips, seed: MOVING_MNIST_SEEDS['probe-test'] });
 const trainClips = await trainSet.clips(0, p.trainClips);
 const testClips = await testSet.clips(0, p.testClips);
 
@@ -176,8 +117,12 @@ for (const enc of encoders) {
     continue;
   }
   const loaded = await loadEncoder(arch, enc.spec);
-  const fTrain = await encodeClips(loaded.encoder, trainClips.data, trainClips.shape, { batchSize: 25 });
-  const fTest = await encodeClips(loaded.encoder, testClips.data, testClips.shape, { batchSize: 25 });
+  const features = async (c: ClipBatch): Promise<Features> => {
+    const f = await encodeClips(loaded.encoder, c.clips, c.shape, { batchSize: 25 });
+    return { data: f.data, shape: f.shape as [number, number, number], cached: false };
+  };
+  const fTrain = await features(trainClips);
+  const fTest = await features(testClips);
   loaded.encoder.dispose();
   spreads[enc.name] = tokenSpread(fTest);
   results[enc.name] = {};

@@ -1,19 +1,16 @@
 // Kernel-time breakdown of the tiny-cpu train step on patched wasm (tf.profile over 10 steps).
 //   node --import tsx --conditions=@vjepa/source experiments/small-scale/train-profile.ts [objective]
 import * as tf from '@tensorflow/tfjs-core';
-import { setupBackend } from '../../packages/backends/src/index';
-import { loadConfig } from '../../apps/train/src/index';
-import { strategyForConfig } from '../../apps/train/src/masking/load-strategy';
-import { createBatchSource } from '../../apps/train/src/run/data-source';
-import { createTrainerSession } from '../../apps/train/src/run/trainer-session';
-import { runPaths } from '../../apps/train/src/run/run-folder';
+import { setupBackend } from '@vjepa/backends';
+import type { ClipBatch } from '@vjepa/data';
+import { createBatchSource, createTrainingSession, loadConfig, runPaths, strategyForConfig } from '@vjepa/run';
 await setupBackend('wasm');
 const config = loadConfig({ set: [`meta.objective=${process.argv[2] ?? 'features'}`, 'logging.folder=/tmp/exp/prof-run'] });
 const strategy = await strategyForConfig(config);
 const data = await createBatchSource(config, () => {});
-const session = await createTrainerSession(config, strategy, runPaths(config));
+const session = createTrainingSession(config, strategy, runPaths(config).checkpoints);
 for (let s = 0; s < 5; s++) await session.step(await data.batch(s));
-const batches = [];
+const batches: ClipBatch[] = [];
 for (let s = 5; s < 15; s++) batches.push(await data.batch(s));
 const t0 = performance.now();
 const prof = await tf.profile(async () => { for (const b of batches) await session.step(b); });

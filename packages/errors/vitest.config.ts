@@ -1,7 +1,7 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  resolve: { conditerrorsns: ['@vjepa/source'] },
-  ssr: { resolve: { conditerrorsns: ['@vjepa/source'] } },
+  resolve: { conditions: ['@vjepa/source'] },
+  ssr: { resolve: { conditions: ['@vjepa/source'] } },
   test: { name: 'errors', environment: 'node', testTimeout: 60_000 },
 });

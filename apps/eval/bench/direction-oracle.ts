@@ -1,11 +1,12 @@
 /** Sanity check of the temporal task: how often does the centre-of-mass displacement between the
  * first and last frame of an eval clip agree with its direction label? Usage: ... CROP FRAMES FRAME_STEP */
-import { archFromObject, movingMnistClips } from '../src/index';
+import { movingMnistClips } from '@vjepa/data';
+import { archFromConfig, clipOf } from '@vjepa/eval';
 
 const [crop = 32, frames = 8, frameStep = 1] = process.argv.slice(2, 5).map(Number);
-const arch = archFromObject({ model: { embed_dim: 96, depth: 4, num_heads: 4 }, data: { patch_size: 8, tubelet_size: 2, num_frames: frames, crop_size: crop, frame_step: frameStep } });
-const set = movingMnistClips(arch, { part: 'probe-test', count: 200, seed: 12 });
-const { data, shape } = await set.clips(0, 200);
+const arch = archFromConfig({ model: { embed_dim: 96, depth: 4, num_heads: 4 }, data: { patch_size: 8, tubelet_size: 2, num_frames: frames, crop_size: crop, frame_step: frameStep } });
+const set = movingMnistClips(clipOf(arch), { part: 'probe-test', count: 200, seed: 12 });
+const { clips: data, shape } = await set.clips(0, 200);
 const [b, t, h, w] = shape;
 const com = (i: number, f: number) => {
   let sx = 0, sy = 0, s = 0;

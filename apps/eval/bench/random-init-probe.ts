@@ -5,17 +5,18 @@
  */
 import { setupBackend } from '@vjepa/backends';
 import { VisionTransformer } from '@vjepa/vit';
-import { archFromObject, encodeClips, movingMnistClips, runProbe } from '../src/index';
+import { movingMnistClips } from '@vjepa/data';
+import { archFromConfig, clipOf, encodeClips, runProbe } from '@vjepa/eval';
 
 const [crop = 32, frames = 8, frameStep = 1, patch = 8] = process.argv.slice(2, 6).map(Number);
 const kind = (process.argv[6] ?? 'attentive') as 'attentive';
 await setupBackend('wasm', { log: () => {} });
-const arch = archFromObject({ model: { embed_dim: 96, depth: 4, num_heads: 4 }, data: { patch_size: patch, tubelet_size: 2, num_frames: frames, crop_size: crop, frame_step: frameStep } });
+const arch = archFromConfig({ model: { embed_dim: 96, depth: 4, num_heads: 4 }, data: { patch_size: patch, tubelet_size: 2, num_frames: frames, crop_size: crop, frame_step: frameStep } });
 const encoder = new VisionTransformer(arch.vit, { seed: 235 });
 const t0 = performance.now();
 const feats = async (part: 'probe-train' | 'probe-test', count: number) => {
-  const set = movingMnistClips(arch, { part, count, seed: part === 'probe-train' ? 11 : 12 });
-  const { data, shape } = await set.clips(0, count);
+  const set = movingMnistClips(clipOf(arch), { part, count, seed: part === 'probe-train' ? 11 : 12 });
+  const { clips: data, shape } = await set.clips(0, count);
   return { f: await encodeClips(encoder, data, shape), labels: set.labels };
 };
 const tr = await feats('probe-train', 400);

@@ -1,18 +1,15 @@
 // Measures feature and probe timings/accuracies of a random-init tiny-cpu encoder. Usage (repo root):
 // node_modules/.bin/tsx --conditions=@vjepa/source apps/eval/scripts/measure-probes.ts wasm '[["attentive",8,16,0.005]]'
 import { setupBackend } from '@vjepa/backends';
-import { readArchConfig } from '../src/arch-config';
-import { movingMnistClips } from '../src/clip-sets';
-import { loadEncoder } from '../src/encoder-source';
-import { cachedFeatures } from '../src/feature-cache';
-import { runProbe } from '../src/probe-runner';
+import { movingMnistClips } from '@vjepa/data';
+import { cachedFeatures, clipOf, loadEncoder, readArchConfig, runProbe } from '@vjepa/eval';
 const backend = process.argv[2] ?? 'wasm';
 await setupBackend(backend as 'wasm');
 const arch = readArchConfig('configs/tiny-cpu.yaml');
 let t = Date.now();
 const lap = (m: string) => { console.log(m, ((Date.now() - t) / 1000).toFixed(1), 's'); t = Date.now(); };
-const train = movingMnistClips(arch, { part: 'probe-train', count: 400, seed: 1001 });
-const test = movingMnistClips(arch, { part: 'probe-test', count: 200, seed: 1002 });
+const train = movingMnistClips(clipOf(arch), { part: 'probe-train', count: 400, seed: 1001 });
+const test = movingMnistClips(clipOf(arch), { part: 'probe-test', count: 200, seed: 1002 });
 lap('sets');
 await train.clips(0, 100); lap('100 clips generated');
 const enc = await loadEncoder(arch, { randomInit: { seed: 0 } });

@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs';
+import { type BackendSetup, type BackendChoice, parseBackendChoice, setupBackend } from '@vjepa/backends';
 import { ConfigError } from '@vjepa/errors';
-import { type EvalArch, archFromPreset, readArchConfig } from './arch-config';
-import type { EncoderSpec } from './encoder-source';
+import { type EncoderSpec, type EvalArch, archFromPreset, openCheckpoint, readArchConfig } from '@vjepa/eval';
 
 /** Parsed option values as `node:util` parseArgs gives them. */
 export type OptionValues = Record<string, string | boolean | undefined>;
@@ -71,18 +72,34 @@ export const ENCODER_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+function isDirectory(path: string | undefined): boolean {
+  try {
+    return path !== undefined && statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The architecture from `--config FILE` or `--preset NAME` (with `--patch-size`, `--tubelet-size`,
- * `--num-frames`, `--crop-size`), exactly one of them.
+ * The architecture: from the manifest when `--checkpoint` is a run folder or checkpoint directory of
+ * ours and neither `--config` nor `--preset` is given, else from `--config FILE` or `--preset NAME`
+ * (with `--patch-size`, `--tubelet-size`, `--num-frames`, `--crop-size`), exactly one of them.
  *
  * @example
- * archFromOptions({ config: 'arch.yaml' });
+ * await archFromOptions({ config: 'arch.yaml' });
+ * await archFromOptions({ checkpoint: 'runs/main' }); // the run's manifest says it
  */
-export function archFromOptions(values: OptionValues): EvalArch {
+export async function archFromOptions(values: OptionValues): Promise<EvalArch> {
   const config = str(values, 'config');
   const preset = str(values, 'preset');
+  if (config === undefined && preset === undefined && isDirectory(str(values, 'checkpoint'))) {
+    return (await openCheckpoint(str(values, 'checkpoint')!)).arch;
+  }
   if ((config === undefined) === (preset === undefined)) {
-    throw new ConfigError('architecture', { expected: 'exactly one of --config FILE or --preset NAME', received: config && preset ? 'both' : 'neither' });
+    throw new ConfigError('architecture', {
+      expected: 'exactly one of --config FILE or --preset NAME (or a --checkpoint run folder or checkpoint directory, whose manifest states it)',
+      received: config && preset ? 'both' : 'neither',
+    });
   }
   const sizes = ['patch-size', 'tubelet-size', 'num-frames', 'crop-size'].filter((k) => values[k] !== undefined);
   if (config !== undefined) {
@@ -98,7 +115,22 @@ export function archFromOptions(values: OptionValues): EvalArch {
 }
 
 /**
- * The encoder from `--checkpoint FILE [--key target_encoder|encoder] [--prefix P]`.
+ * Sets up the `--backend` (default auto) and prints what it chose and what it tried first.
+ *
+ * @example
+ * const setup = await setupBackendFromOptions(values, console.log);
+ */
+export async function setupBackendFromOptions(values: OptionValues, log: (line: string) => void): Promise<BackendSetup> {
+  const choice = (str(values, 'backend') ?? 'auto') as BackendChoice;
+  parseBackendChoice(choice);
+  const setup = await setupBackend(choice);
+  const tried = setup.tried.filter((t) => !t.ok).map((t) => `${t.name} (${t.reason})`);
+  log(`backend: ${setup.name} (${setup.detail})${tried.length > 0 ? `\n  tried first: ${tried.join('; ')}` : ''}`);
+  return setup;
+}
+
+/**
+ * The encoder from `--checkpoint FILE|DIR [--key target_encoder|encoder] [--prefix P]`.
  *
  * @example
  * encoderFromOptions({ checkpoint: 'ckpt.pth.tar', key: 'encoder' }, 'extract');

@@ -1,12 +1,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { setupBackend, parseBackendChoice, type BackendChoice } from '@vjepa/backends';
 import { ConfigError, VjepaError } from '@vjepa/errors';
-import { ENCODER_OPTIONS, archFromOptions, choice, encoderFromOptions, int, need, str, type OptionValues } from './cli-common';
-import type { ClipLayout } from './clip-input';
-import { runExtract } from './extract';
-import { type ProbeDataset, runProbeCommand } from './probe-command';
-import type { ProbeKind } from './probe-runner';
-import { SUITE_DEFAULTS, defaultJobs, runSuite } from './suite';
+import { type ClipLayout, type EvalArch, type ProbeDataset, type ProbeKind, SUITE_DEFAULTS, extractFeatures, runProbeEval, runSuite } from '@vjepa/eval';
+import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
+import { ENCODER_OPTIONS, archFromOptions, choice, encoderFromOptions, int, need, setupBackendFromOptions, str, type OptionValues } from './cli-common';
 import { runMain, runMainTraining } from './main-command';
 
 /** Top-level help of `vjepa-eval`. */
@@ -16,13 +12,14 @@ Commands
   extract  features of clips (.npy), a video, or a folder of videos
   probe    train and test a probe on frozen features (Moving MNIST tasks or "path label" indexes)
   suite    the embedded evaluation: digit + direction tasks with random-init, one-frame and pixel controls
-  main     train V-JEPA and the pixel control with vjepa-train, then the suite
+  main     train V-JEPA and the pixel control (as vjepa-train does), then the suite
 
-Architecture (extract, probe, suite without --run)
+Architecture (extract, probe, suite without --run; not needed for a checkpoint directory of ours)
   --config FILE         YAML/JSON with the official model and data sections
   --preset NAME         tiny|small|base|large|huge|giant [--patch-size --tubelet-size --num-frames --crop-size]
 Checkpoint
-  --checkpoint FILE     .pth.tar (official training checkpoint) or .safetensors
+  --checkpoint PATH     a vjepa-train run folder or checkpoint directory (read through its manifest),
+                        an official .pth.tar training checkpoint, or .safetensors
   --key K               target_encoder (default) or encoder, for .pth.tar
   --prefix P            key prefix inside a .safetensors file (default target_encoder when present)
 Common
@@ -66,13 +63,6 @@ export interface CliIo {
   error: (line: string) => void;
 }
 
-async function backend(values: OptionValues, io: CliIo): Promise<void> {
-  const b = (str(values, 'backend') ?? 'auto') as BackendChoice;
-  parseBackendChoice(b);
-  const setup = await setupBackend(b);
-  io.log(`backend: ${setup.name} (${setup.detail})`);
-}
-
 function parse(argv: string[], options: ParseArgsConfig['options']): OptionValues {
   try {
     return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as OptionValues;
@@ -95,21 +85,21 @@ function probeKind(values: OptionValues): ProbeKind {
 async function extract(argv: string[], io: CliIo): Promise<number> {
   const values = parse(argv, { ...ENCODER_OPTIONS, input: { type: 'string' }, out: { type: 'string' }, pool: { type: 'string' }, layout: { type: 'string' }, stack: { type: 'boolean' }, ffmpeg: { type: 'string' } });
   if (values.help) return io.log(USAGE), 0;
-  const arch = archFromOptions(values);
   const encoder = encoderFromOptions(values, 'extract');
+  const arch = await archFromOptions(values);
   const input = need(values, 'input', 'extract');
   const out = need(values, 'out', 'extract');
   const layout = str(values, 'layout') === undefined ? undefined : choice<ClipLayout>(values, 'layout', ['channels-first', 'channels-last'], 'channels-last');
-  await backend(values, io);
-  await runExtract({ arch, encoder, input, out, layout, pool: choice(values, 'pool', ['none', 'mean'] as const, 'none'), stack: values.stack === true, batchSize: int(values, 'batch-size', 16, 1), ffmpegPath: str(values, 'ffmpeg'), log: io.log });
+  await setupBackendFromOptions(values, io.log);
+  await extractFeatures({ arch, encoder, input, out, layout, pool: choice(values, 'pool', ['none', 'mean'] as const, 'none'), stack: values.stack === true, batchSize: int(values, 'batch-size', 16, 1), ffmpegPath: str(values, 'ffmpeg'), log: io.log });
   return 0;
 }
 
 async function probe(argv: string[], io: CliIo): Promise<number> {
   const values = parse(argv, { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, dataset: { type: 'string' }, task: { type: 'string' }, 'train-index': { type: 'string' }, 'test-index': { type: 'string' }, 'num-classes': { type: 'string' }, ffmpeg: { type: 'string' } });
   if (values.help) return io.log(USAGE), 0;
-  const arch = archFromOptions(values);
   const encoder = encoderFromOptions(values, 'probe');
+  const arch = await archFromOptions(values);
   let dataset: ProbeDataset;
   const trainIndex = str(values, 'train-index');
   if (trainIndex !== undefined || str(values, 'test-index') !== undefined) {
@@ -122,8 +112,8 @@ async function probe(argv: string[], io: CliIo): Promise<number> {
     dataset = { kind: 'moving-mnist', tasks: tasks as ('digit' | 'direction' | 'speed')[], trainClips: int(values, 'train-clips', 400, 1), testClips: int(values, 'test-clips', 200, 1) };
   }
   const lr = lrOption(values);
-  await backend(values, io);
-  await runProbeCommand({
+  await setupBackendFromOptions(values, io.log);
+  await runProbeEval({
     arch, encoder, dataset, out: need(values, 'out', 'probe'), cacheDir: str(values, 'cache'), probe: probeKind(values),
     seeds: int(values, 'seeds', 3, 1), epochs: int(values, 'epochs', 20, 1), batchSize: int(values, 'probe-batch', 64, 1), lr, log: io.log,
   });
@@ -132,7 +122,7 @@ async function probe(argv: string[], io: CliIo): Promise<number> {
 
 const SUITE_OPTIONS = { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, run: { type: 'string' }, 'pixel-run': { type: 'string' }, 'pixel-checkpoint': { type: 'string' }, jobs: { type: 'string' } } as const;
 
-function suiteOptions(values: OptionValues, io: CliIo) {
+async function suiteOptions(values: OptionValues, io: CliIo) {
   const hasArch = values.config !== undefined || values.preset !== undefined;
   const key = str(values, 'key');
   if (key !== undefined && key !== 'target_encoder' && key !== 'encoder') throw new ConfigError('--key', { expected: 'target_encoder or encoder', received: key });
@@ -140,7 +130,7 @@ function suiteOptions(values: OptionValues, io: CliIo) {
     run: str(values, 'run'),
     checkpoint: str(values, 'checkpoint'),
     key: key as 'target_encoder' | 'encoder' | undefined,
-    arch: hasArch ? archFromOptions(values) : undefined,
+    arch: hasArch ? await archFromOptions(values) : (undefined as EvalArch | undefined),
     pixelRun: str(values, 'pixel-run'),
     pixelCheckpoint: str(values, 'pixel-checkpoint'),
     out: str(values, 'out'),
@@ -160,12 +150,13 @@ function suiteOptions(values: OptionValues, io: CliIo) {
 async function suite(argv: string[], io: CliIo): Promise<number> {
   const values = parse(argv, SUITE_OPTIONS);
   if (values.help) return io.log(USAGE), 0;
-  const opts = suiteOptions(values, io);
+  const opts = await suiteOptions(values, io);
   if (opts.run === undefined && opts.checkpoint === undefined && opts.arch === undefined) {
-    throw new ConfigError('vjepa-eval suite', { expected: '--run DIR, or --checkpoint FILE with --config/--preset', received: 'neither' });
+    throw new ConfigError('vjepa-eval suite', { expected: '--run DIR, or --checkpoint (a checkpoint directory, or a file with --config/--preset)', received: 'neither' });
   }
-  await backend(values, io);
-  const result = await runSuite(opts);
+  await setupBackendFromOptions(values, io.log);
+  const { jobs, ...suiteOpts } = opts;
+  const result = await runSuite({ ...suiteOpts, runProbes: probePoolRunner(jobs, io.log) });
   io.log(`\n${result.table}`);
   io.log(`wrote ${result.files.markdown}, ${result.files.json} and ${result.files.pngs.length} confusion PNG(s) in ${result.seconds.toFixed(1)} s`);
   return 0;
@@ -177,11 +168,14 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   const sets = (values.set as unknown as string[] | undefined) ?? [];
   const common = { folder: str(values, 'folder') ?? 'runs/main', set: sets, backend: str(values, 'backend') ?? 'auto', log: io.log };
   if (values['train-only'] !== undefined) {
-    await runMainTraining(choice(values, 'train-only', ['features', 'pixels'] as const, 'features'), common);
+    const objective = choice(values, 'train-only', ['features', 'pixels'] as const, 'features');
+    const backendInfo = await setupBackendFromOptions(values, io.log);
+    await runMainTraining(objective, { ...common, backendInfo });
     return 0;
   }
-  const opts = suiteOptions(values, io);
-  await runMain({ ...common, jobs: opts.jobs, suite: opts });
+  const { jobs, run: _run, checkpoint: _checkpoint, key: _key, arch: _arch, pixelRun: _pixelRun, pixelCheckpoint: _pixelCheckpoint, out, cacheDir, log: _log, ...probe } = await suiteOptions(values, io);
+  const backendInfo = await setupBackendFromOptions(values, io.log);
+  await runMain({ ...common, backendInfo, jobs, suite: { out, cacheDir, ...probe } });
   return 0;
 }
 
@@ -216,7 +210,7 @@ export async function runCli(argv: string[], io: CliIo = { log: (l) => console.l
   } catch (e) {
     if (VjepaError.isInstance(e)) {
       io.error(`vjepa-eval: ${e.name}: ${e.message}`);
-      return e.name === 'ConfigError' ? 2 : 1;
+      return ConfigError.isInstance(e) ? 2 : 1;
     }
     throw e;
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readNpy, tensorData, toFloat32, writeNpy } from '@vjepa/io';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli-main';
-import { toChannelsLast } from './clip-input';
+import { toChannelsLast } from '@vjepa/eval';
 import { FIXTURES, captureIo, tempDir, writeArchConfig } from './test/fixtures';
 
 const npy = (path: string) => readNpy(new Uint8Array(readFileSync(path)), { file: path });

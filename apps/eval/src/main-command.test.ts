@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { ConfigError, DataError } from '@vjepa/errors';
+import { BackendError, DataError } from '@vjepa/errors';
+import type { RunResult, runTraining } from '@vjepa/run';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli-main';
-import { type TrainApi, runMain } from './main-command';
+import { runMain } from './main-command';
 import { captureIo, tempDir } from './test/fixtures';
 
 /** A tiny training of both objectives: 32-token grid, D 32, one block, 2 steps, cpu. */
@@ -45,29 +46,26 @@ describe('vjepa-eval main --jobs', () => {
   it('stops the training here and names the folder, exit code and stderr of a failed child', async () => {
     const folder = join(tempDir(), 'run');
     let aborted = false;
-    const train: TrainApi = {
-      loadConfig: () => ({}),
-      runTraining: (_config, options) =>
-        new Promise((resolve) => {
-          options?.signal?.addEventListener('abort', () => {
-            aborted = true;
-            resolve({ status: 'interrupted', encoderExport: null, paths: { folder }, wallSeconds: 0 });
-          });
-        }),
-    };
-    const run = runMain({ folder, set: ['no.such_key=1'], backend: 'cpu', jobs: 2, train, log: () => {} });
-    await expect(run).rejects.toBeInstanceOf(ConfigError);
-    await expect(run).rejects.toThrow(`pixels training in a child process (${folder}-pixels): expected exit code 0, received exit code 2`);
-    await expect(run).rejects.toThrow(/resumes from its latest checkpoint.*last stderr lines:\n {4}vjepa-eval: ConfigError: no/s);
+    // the training here waits until the failure of the child stops it
+    const train: typeof runTraining = (_config, options) =>
+      new Promise((resolve) => {
+        options?.signal?.addEventListener('abort', () => {
+          aborted = true;
+          resolve({ status: 'interrupted', encoderExport: null, paths: { folder }, wallSeconds: 0 } as unknown as RunResult);
+        });
+      });
+    // the child finds no videos: a DataError, exit code 1
+    const set = [...TINY, 'data.dataset_type=video_folder', `data.datasets=[${join(folder, 'no-such-videos')}]`];
+    const run = runMain({ folder, set, backend: 'cpu', jobs: 2, train, log: () => {} });
+    await expect(run).rejects.toBeInstanceOf(BackendError);
+    await expect(run).rejects.toThrow(`pixels training in a child process (${folder}-pixels): expected exit code 0, received exit code 1`);
+    await expect(run).rejects.toThrow(/resumes from its latest checkpoint.*last stderr lines:\n {4}vjepa-eval: DataError: .*no-such-videos/s);
     expect(aborted).toBe(true);
   });
 
   it('kills the child when the training here fails, and throws that failure', async () => {
     const folder = join(tempDir(), 'run');
-    const train: TrainApi = {
-      loadConfig: () => ({}),
-      runTraining: () => new Promise((_, reject) => setTimeout(() => reject(new DataError('clip 3', { expected: 'a readable video', received: 'EOF' })), 200)),
-    };
+    const train: typeof runTraining = () => new Promise((_, reject) => setTimeout(() => reject(new DataError('clip 3', { expected: 'a readable video', received: 'EOF' })), 200));
     const started = Date.now();
     // the child would train 10^6 steps; only its kill lets runMain settle
     const run = runMain({ folder, set: [...TINY, 'optimization.ipe=1000000'], backend: 'cpu', jobs: 2, train, log: () => {} });

@@ -54,7 +54,7 @@ describe('vjepa-eval probe', () => {
     writeFileSync(join(dir, 'bad.txt'), 'a.mp4 0\nb.mp4 one\n');
     const io = captureIo();
     expect(await runCli([...base, '--train-index', join(dir, 'bad.txt'), '--test-index', join(dir, 'test.txt'), '--out', join(dir, 'x')], io)).toBe(1);
-    expect(io.err[0]).toMatch(/DataError: .*bad\.txt:2: label/);
+    expect(io.err[0]).toMatch(/DataError: .*bad\.txt line 2: expected "path label" with an integer label/);
     const io2 = captureIo();
     expect(await runCli([...base, '--train-index', join(dir, 'train.txt'), '--test-index', join(dir, 'test.txt'), '--out', join(dir, 'x')], io2)).toBe(1);
     expect(io2.err[0]).toMatch(/class counts .*3 in .*train\.txt, 2 in .*test\.txt/);

@@ -1,18 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { BackendError, ConfigError } from '@vjepa/errors';
-import { childExecArgv, siblingEntry } from './sibling-entry';
-
-/**
- * The run folder of one of the main command's trainings: `folder` for V-JEPA (`features`),
- * `<folder>-pixels` for the pixel control (where `runEmbeddedEval` also looks for it).
- *
- * @example
- * objectiveFolder('runs/main', 'pixels'); // "runs/main-pixels"
- */
-export function objectiveFolder(folder: string, objective: 'features' | 'pixels'): string {
-  return objective === 'pixels' ? `${folder}-pixels` : folder;
-}
+import { childExecArgv, siblingEntry } from '@vjepa/probe-pool';
+import { objectiveFolder } from '@vjepa/run';
 
 /** Lines of the child's stderr kept for the error message. */
 const STDERR_TAIL = 12;
@@ -67,7 +57,7 @@ export function startTrainingChild(options: TrainingChildOptions): TrainingChild
   const prefix = `[${options.objective}] `;
   const log = options.log ?? (() => {});
   const dir = objectiveFolder(options.folder, options.objective);
-  const entry = siblingEntry('cli');
+  const entry = siblingEntry('cli', import.meta.url);
   const args = [...childExecArgv(entry), entry.path, 'main', '--train-only', options.objective, '--folder', options.folder, ...options.set.flatMap((s) => ['--set', s]), '--backend', options.backend];
   const started = Date.now();
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from './cli-args';
-import { loadConfig } from './config/load-config';
+import { loadConfig } from '@vjepa/run';
 
 describe('parseCliArgs', () => {
   it('turns shorthand flags into --set overrides that reach the config', () => {

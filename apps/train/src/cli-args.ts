@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@vjepa/errors';
-import type { LoadConfigOptions } from './config/load-config';
+import type { LoadConfigOptions } from '@vjepa/run';
 
 /**
  * The usage text of `vjepa-train --help`.
@@ -25,7 +25,7 @@ Options:
   --backend NAME       auto | tfjs-node-gpu | webgpu | wasm | cpu (same as --set meta.backend=NAME)
   --folder DIR         run folder (same as --set logging.folder=DIR)
   --no-resume          start fresh even if the run folder has a checkpoint
-  --then-eval          after training, run the embedded frozen evaluation of apps/eval
+  --then-eval          after training, the embedded frozen evaluation (the suite of vjepa-eval)
   --print-config       print the resolved config as YAML and exit
   -h, --help           show this help
 

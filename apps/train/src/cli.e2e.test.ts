@@ -30,9 +30,11 @@ describe('vjepa-train CLI end to end (wasm, tiny Moving MNIST)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/backend: wasm/);
     expect(r.stdout).toMatch(/step 4\/4 .*clips\/s/);
-    const lines = readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
-    expect(lines.map((l) => l.step)).toEqual([0, 1, 2, 3]);
+    const lines = readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(lines.map((l) => l.iteration)).toEqual([0, 1, 2, 3]);
     expect(lines.every((l) => Number.isFinite(l.loss) && l.loss > 0)).toBe(true);
+    // the trainer's metrics as they are: every term the objective computes reaches the log
+    for (const key of ['lossJepa', 'reg', 'encVar', 'encCov', 'featureSpread', 'momentum', 'lr', 'wd']) expect(lines.every((l) => Number.isFinite(l[key]))).toBe(true);
     const csv = readFileSync(join(folder, 'jepa_r0.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('epoch,itr,loss,loss-jepa,reg-loss,enc-grad-norm,pred-grad-norm,gpu-time(ms),wall-time(ms)');
     expect(csv).toHaveLength(5);
@@ -46,8 +48,13 @@ describe('vjepa-train CLI end to end (wasm, tiny Moving MNIST)', () => {
     expect(existsSync(summary.checkpoint)).toBe(true);
     expect(readdirSync(join(folder, 'checkpoints')).length).toBeGreaterThan(0);
 
-    // a rerun of the completed run trains nothing and keeps the export byte for byte (its hash keys
-    // apps/eval's feature cache; a rewrite would also lose the final loss it records)
+    // the checkpoint's manifest states the run's config (what evaluation reads the clip settings from)
+    const manifest = JSON.parse(readFileSync(join(summary.checkpoint, 'trainer.json'), 'utf8'));
+    expect(manifest.run.data.num_frames).toBe(4);
+    expect(manifest.models.encoder.embedDim).toBe(32);
+
+    // a rerun of the completed run trains nothing and keeps the export byte for byte (a rewrite
+    // would lose the final loss it records)
     const exported = readFileSync(summary.encoderExport);
     const again = await runCli(tinyRunArgs(folder, 4, 2));
     expect(again.code).toBe(0);
@@ -88,7 +95,7 @@ describe('vjepa-train CLI end to end (wasm, tiny Moving MNIST)', () => {
     expect(resumeStep).toBeLessThan(total);
     const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ status: 'completed', startStep: resumeStep, endStep: total });
-    const steps = readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    const steps = readFileSync(join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { iteration: number }).iteration);
     expect(steps).toEqual(Array.from({ length: total }, (_, i) => i));
   });
 });

@@ -1,10 +1,10 @@
+import { setupBackend } from '@vjepa/backends';
+import { ConfigError, VjepaError } from '@vjepa/errors';
+import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
+import { type RunResult, loadConfig, runTraining, trainThenEvaluate } from '@vjepa/run';
 import { stringify } from 'yaml';
-import { VjepaError } from '@vjepa/errors';
 import { USAGE, parseCliArgs } from './cli-args';
-import { loadConfig } from './config/load-config';
 import { Progress } from './logging/progress';
-import { findEvalEntryPoint } from './run/eval-hook';
-import { runTraining, type RunResult } from './run/run-training';
 
 function printSummary(result: RunResult, log: (line: string) => void): void {
   const s = result.skipped;
@@ -44,23 +44,34 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const progress = new Progress(process.stdout, { batchSize: config.data.batch_size, every: config.logging.log_every });
   const log = (line: string) => progress.log(line);
-  const result = await runTraining(config, {
-    signal: controller.signal,
-    log,
-    onStep: (r, totalSteps) => progress.update({ step: r.step + 1, totalSteps, loss: r.loss, clipsPerSec: r.clipsPerSec, lr: r.lr }),
-  });
-  progress.done();
-  printSummary(result, log);
-  if (result.status === 'interrupted') return 130;
+  const backend = await setupBackend(config.meta.backend);
+  const tried = backend.tried.filter((t) => !t.ok).map((t) => `${t.name} (${t.reason})`);
+  log(`backend: ${backend.name}: ${backend.detail}${tried.length > 0 ? `\n  tried first: ${tried.join('; ')}` : ''}`);
+  const onStep = (r: { iteration: number; loss: number; clipsPerSec: number; lr: number }, totalSteps: number) =>
+    progress.update({ step: r.iteration + 1, totalSteps, loss: r.loss, clipsPerSec: r.clipsPerSec, lr: r.lr });
+  const summarise = (result: RunResult) => {
+    progress.done();
+    printSummary(result, log);
+  };
 
-  if (args.thenEval) {
-    const found = await findEvalEntryPoint();
-    if ('reason' in found) {
-      log(`--then-eval: evaluation is not available yet (${found.reason}). The encoder is at ${result.encoderExport}.`);
-    } else {
-      log(`--then-eval: running apps/eval ${found.name}`);
-      await found.run({ runFolder: result.paths.folder, checkpoint: result.checkpoint, encoderExport: result.encoderExport, backend: result.backend.name, config, log });
-    }
+  if (!args.thenEval) {
+    const result = await runTraining(config, { signal: controller.signal, log, backend, onStep });
+    summarise(result);
+    return result.status === 'interrupted' ? 130 : 0;
+  }
+  // --then-eval: the one train-then-evaluate of @vjepa/run (the pixel control from a sibling <folder>-pixels run, if any)
+  try {
+    await trainThenEvaluate([{ name: config.meta.objective, config }], {
+      signal: controller.signal,
+      log,
+      backend,
+      onStep: (_, r, total) => onStep(r, total),
+      onTrained: (_, result) => summarise(result),
+      suite: { runProbes: probePoolRunner(defaultJobs(), log) },
+    });
+  } catch (e) {
+    if (controller.signal.aborted) return 130; // interrupted: saved, no evaluation
+    throw e;
   }
   return 0;
 }
@@ -70,7 +81,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (VjepaError.isInstance(error)) {
       process.stderr.write(`vjepa-train: ${error.name}: ${error.message}\n`);
-      process.exit(error.name === 'ConfigError' ? 2 : 1);
+      process.exit(ConfigError.isInstance(error) ? 2 : 1);
     }
     process.stderr.write(`vjepa-train: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

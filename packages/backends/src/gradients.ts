@@ -1,14 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { gradientsRegistered } from '@vjepa/optim';
 
-/**
- * True when tfjs gradients are registered (checked on kernels every V-JEPA step differentiates).
- *
- * @example
- * if (!gradientsRegistered()) await registerGradients();
- */
-export function gradientsRegistered(): boolean {
-  return ['BatchMatMul', 'GatherV2', 'Softmax', 'Erf', 'Transpose'].every((k) => tf.getGradient(k) !== undefined);
-}
+// The check itself is @vjepa/optim's (the one the trainer and the probe training use).
+export { gradientsRegistered };
 
 /**
  * Registers every tfjs gradient (and the chained tensor methods such as `t.sum()`), which

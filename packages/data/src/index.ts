@@ -34,9 +34,9 @@ export { DataStatsRecorder, formatDataStats } from './data-stats';
 export type { DataStats, SkippedEntry } from './data-stats';
 export { IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, VideoFileDataset, checkEntries } from './video-file-dataset';
 export type { VideoDatasetOptions, VideoEntry } from './video-file-dataset';
-export { VideoIndexDataset, parseVideoIndex } from './video-index-dataset';
+export { VideoIndexDataset, parseVideoIndex, readVideoIndex } from './video-index-dataset';
 export type { VideoIndexOptions } from './video-index-dataset';
-export { VideoFolderDataset } from './video-folder-dataset';
+export { VideoFolderDataset, listVideoFiles } from './video-folder-dataset';
 export type { VideoFolderOptions } from './video-folder-dataset';
 
 // Moving MNIST (the embedded default)
@@ -49,6 +49,23 @@ export type { MovingMnistOptions, MovingMnistTrajectory } from './moving-mnist';
 export { createLoader } from './loader';
 export type { Batch, Loader, LoaderOptions } from './loader';
 
-// Seeded randomness (`@vjepa/masking`'s generator under data names; any `{ next(): number }` works where a RandomSource is taken)
+// Clip batches: the one [B, T, H, W, 3] layout, and the trainer's resumable, step-addressed batches
+export type { ClipBatch } from './clip-batch';
+export { BatchSource } from './batch-source';
+export type { BatchSourceOptions, SkippedItem } from './batch-source';
+
+// Evaluation clip sets (held-out Moving MNIST, video indexes) and the eval clips of one video
+export type { ClipSet } from './clip-set';
+export { movingMnistClips } from './moving-mnist-clips';
+export type { MovingMnistClipOptions, MovingMnistPart } from './moving-mnist-clips';
+export { indexClips } from './index-clips';
+export { videoClips } from './video-clips';
+export type { VideoClipOptions } from './video-clips';
+
+// Config sections (`data`, `data_aug`) and clip sampling
+export { DATASET_TYPES, checkDataSection, checkPretrainingData, clipSampling, dataAugSection, dataSection } from './data-section';
+export type { ClipSampling, DataAugSection, DataSection } from './data-section';
+
+// Seeded randomness (`@vjepa/rng`'s generator under data names; any `{ next(): number }` works where a RandomSource is taken)
 export { createDataRng, mixSeed } from './rng';
 export type { DataRng, DataRngState, RandomSource } from './rng';

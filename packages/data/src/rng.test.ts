@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, deriveSeed } from '@vjepa/masking';
+import { createRng, deriveSeed } from '@vjepa/rng';
 import { createDataRng, mixSeed } from './rng';
 
 describe('createDataRng', () => {
@@ -39,7 +39,7 @@ describe('createDataRng', () => {
 });
 
 describe('one generator for the project', () => {
-  it('createDataRng and mixSeed are the streams and seeds of @vjepa/masking', () => {
+  it('createDataRng and mixSeed are the streams and seeds of @vjepa/rng', () => {
     const a = createDataRng(mixSeed(7, 1, 2)), b = createRng(deriveSeed(7, 1, 2));
     expect(Array.from({ length: 10 }, () => a.next())).toEqual(Array.from({ length: 10 }, () => b.next()));
   });

@@ -1,9 +1,9 @@
 /**
  * Seeded randomness for the data pipeline: thin names over the project-wide generator of
- * `@vjepa/masking` (xoshiro128** seeded through splitmix32, serialisable state), so data, masking and
+ * `@vjepa/rng` (xoshiro128** seeded through splitmix32, serialisable state), so data, masking and
  * trainer share one implementation. The pipeline itself only ever asks for {@link RandomSource}.
  */
-import { createRng, deriveSeed, restoreRng, type Rng, type RngState } from '@vjepa/masking';
+import { createRng, deriveSeed, restoreRng, type Rng, type RngState } from '@vjepa/rng';
 
 /**
  * The one thing the data pipeline needs from a random generator: a float in [0, 1). A masking `Rng`
@@ -18,7 +18,7 @@ export interface RandomSource {
 }
 
 /**
- * The data package's name for `@vjepa/masking`'s `Rng` (`next`, `nextUint32`, `int`, `uniform`,
+ * The data package's name for `@vjepa/rng`'s `Rng` (`next`, `nextUint32`, `int`, `uniform`,
  * `normal`, `shuffle`, `getState`).
  *
  * @example
@@ -28,7 +28,7 @@ export interface RandomSource {
 export type DataRng = Rng;
 
 /**
- * The data package's name for `@vjepa/masking`'s `RngState` (JSON-serialisable).
+ * The data package's name for `@vjepa/rng`'s `RngState` (JSON-serialisable).
  *
  * @example
  * const saved: DataRngState = JSON.parse(JSON.stringify(rng.getState()));
@@ -38,7 +38,7 @@ export type DataRngState = RngState;
 
 /**
  * A generator from a safe-integer seed (`createRng`) or a saved state (`restoreRng`): the same
- * stream as `@vjepa/masking` gives for that seed or state.
+ * stream as `@vjepa/rng` gives for that seed or state.
  *
  * @example
  * const a = createDataRng(1), b = createDataRng(1);
@@ -50,7 +50,7 @@ export function createDataRng(seedOrState: number | DataRngState): DataRng {
 }
 
 /**
- * Mixes a seed with integers (epoch, index, ...) into an independent 32-bit seed: `@vjepa/masking`'s
+ * Mixes a seed with integers (epoch, index, ...) into an independent 32-bit seed: `@vjepa/rng`'s
  * `deriveSeed`. The loader seeds each sample with `mixSeed(seed, 1, epoch, index)`, so order and
  * augmentation do not depend on timing.
  *

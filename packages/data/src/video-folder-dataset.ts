@@ -29,6 +29,31 @@ async function walk(dir: string, out: string[]): Promise<void> {
 }
 
 /**
+ * Every video (and, unless `includeImages: false`, image) file under a folder, recursively, by
+ * extension, in sorted path order. A missing folder, or one without matching files, is a DataError.
+ *
+ * @example
+ * const files = await listVideoFiles('/data/clips', { includeImages: false });
+ */
+export async function listVideoFiles(root: string, options: Pick<VideoFolderOptions, 'extensions' | 'includeImages'> = {}): Promise<string[]> {
+  const files: string[] = [];
+  try {
+    await walk(root, files);
+  } catch (cause) {
+    throw new DataError(root, { expected: 'a readable folder of videos', received: (cause as Error).message, cause });
+  }
+  const exts = options.extensions ?? [...VIDEO_EXTENSIONS, ...(options.includeImages === false ? [] : IMAGE_EXTENSIONS)];
+  const matched = files.filter((f) => exts.includes(extname(f).toLowerCase())).sort();
+  if (matched.length === 0) {
+    throw new DataError(root, {
+      expected: `at least one file with extension ${exts.join(', ')} (searched recursively)`,
+      received: `${files.length} file(s), none matching`,
+    });
+  }
+  return matched;
+}
+
+/**
  * A dataset of every video (and image) under a folder, recursively, found by extension, in sorted
  * path order; optionally labelled by subfolder name.
  *
@@ -47,20 +72,7 @@ export class VideoFolderDataset extends VideoFileDataset {
    * const ds = await VideoFolderDataset.open('./videos');
    */
   static async open(root: string, options: VideoFolderOptions = {}): Promise<VideoFolderDataset> {
-    const files: string[] = [];
-    try {
-      await walk(root, files);
-    } catch (cause) {
-      throw new DataError(root, { expected: 'a readable folder of videos', received: (cause as Error).message, cause });
-    }
-    const exts = options.extensions ?? [...VIDEO_EXTENSIONS, ...(options.includeImages === false ? [] : IMAGE_EXTENSIONS)];
-    const matched = files.filter((f) => exts.includes(extname(f).toLowerCase())).sort();
-    if (matched.length === 0) {
-      throw new DataError(root, {
-        expected: `at least one file with extension ${exts.join(', ')} (searched recursively)`,
-        received: `${files.length} file(s), none matching`,
-      });
-    }
+    const matched = await listVideoFiles(root, options);
     let classes: string[] = [];
     let entries: VideoEntry[];
     if (options.classFromFolder === true) {

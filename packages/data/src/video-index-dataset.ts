@@ -57,6 +57,27 @@ export function parseVideoIndex(text: string, indexPath: string, labels: 'requir
 }
 
 /**
+ * Reads and parses an index file (see {@link parseVideoIndex}); a missing, unreadable or empty index
+ * is a DataError naming the file.
+ *
+ * @example
+ * const entries = await readVideoIndex('/data/test.txt'); // [{ path, label, line }, ...]
+ */
+export async function readVideoIndex(indexPath: string, labels: 'require' | 'ignore' = 'require'): Promise<VideoEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(indexPath, 'utf8');
+  } catch (cause) {
+    throw new DataError(indexPath, { expected: 'a readable video index file', received: (cause as Error).message, cause });
+  }
+  const entries = parseVideoIndex(text, indexPath, labels);
+  if (entries.length === 0) {
+    throw new DataError(indexPath, { expected: 'at least one "path label" line', received: 'an empty index' });
+  }
+  return entries;
+}
+
+/**
  * A dataset from an official video index file (`path label` per line). Missing and empty files are
  * skipped and counted when opened; undecodable ones when first read (see `stats()`).
  *
@@ -73,16 +94,7 @@ export class VideoIndexDataset extends VideoFileDataset {
    * const ds = await VideoIndexDataset.open('k400_train.txt');
    */
   static async open(indexPath: string, options: VideoIndexOptions = {}): Promise<VideoIndexDataset> {
-    let text: string;
-    try {
-      text = await readFile(indexPath, 'utf8');
-    } catch (cause) {
-      throw new DataError(indexPath, { expected: 'a readable video index file', received: (cause as Error).message, cause });
-    }
-    const entries = parseVideoIndex(text, indexPath, options.labels ?? 'require');
-    if (entries.length === 0) {
-      throw new DataError(indexPath, { expected: 'at least one "path label" line', received: 'an empty index' });
-    }
+    const entries = await readVideoIndex(indexPath, options.labels ?? 'require');
     const recorder = new DataStatsRecorder(entries.length);
     await checkEntries(entries, recorder);
     if (recorder.snapshot().skipped.length === entries.length) {

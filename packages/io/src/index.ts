@@ -32,6 +32,7 @@ export type { WriteZipOptions, ZipInput } from './zip-writer';
 export { PyCallable, newDict, unpickle } from './pickle-reader';
 export type { UnpickleOptions } from './pickle-reader';
 export { crc32 } from './crc32';
+export { encodePng } from './png';
 export { openTorchCheckpointFile, readTorchCheckpointFile } from './torch-file';
 export { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EXPANDED_BYTES, defaultMaxInflatedBytes } from './read-limits';
 export { fromHfVjepa2, isHfVjepa2StateDict, toHfVjepa2 } from './hf-vjepa2';

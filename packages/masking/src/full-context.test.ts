@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fullContext } from './full-context';
 import { indexBatchToRows } from './index-batch';
-import { createRng } from './rng';
+import { createRng } from '@vjepa/rng';
 import { validateMaskPairs } from './validate-mask-pairs';
 
 describe('fullContext', () => {

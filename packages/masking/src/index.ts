@@ -1,6 +1,7 @@
 export type { Grid, IndexBatch, MaskPair, MaskingStrategy, SampleOptions } from './specification';
-export { createRng, deriveSeed, restoreRng } from './rng';
-export type { Rng, RngState } from './rng';
+// The generator lives in @vjepa/rng (the ground floor); re-exported because MaskingStrategy.sample takes an Rng.
+export { createRng, deriveSeed, restoreRng } from '@vjepa/rng';
+export type { Rng, RngState } from '@vjepa/rng';
 export { indexBatchFromRows, indexBatchRow, indexBatchToRows, numTokens, tokenIndex } from './index-batch';
 export { checkSampleOptions } from './sample-options';
 export {
@@ -15,3 +16,5 @@ export { randomTube } from './random-tube';
 export { fullContext } from './full-context';
 export { assertValidMaskPairs, validateMaskPairs } from './validate-mask-pairs';
 export type { MaskProblem, MaskProblemReason, ValidateMaskPairsOptions } from './validate-mask-pairs';
+export { checkMaskSection, maskSection, maskTypeSection } from './mask-section';
+export type { MaskSection } from './mask-section';

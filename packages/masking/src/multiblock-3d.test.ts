@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { indexBatchRow, indexBatchToRows } from './index-batch';
 import { RELEASED_MASK_TYPES, type MaskTypeOptions } from './mask-type-config';
 import { multiblock3d, multiblockBlockSizes } from './multiblock-3d';
-import { createRng, deriveSeed } from './rng';
+import { createRng, deriveSeed } from '@vjepa/rng';
 import type { Grid } from './specification';
 import { validateMaskPairs } from './validate-mask-pairs';
 

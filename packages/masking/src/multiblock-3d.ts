@@ -1,6 +1,6 @@
 import { ConfigError, MaskError } from '@vjepa/errors';
 import { normaliseMaskTypes, type MaskTypeOptions } from './mask-type-config';
-import { createRng, deriveSeed, type Rng } from './rng';
+import { createRng, deriveSeed, type Rng } from '@vjepa/rng';
 import { checkSampleOptions } from './sample-options';
 import type { Grid, IndexBatch, MaskPair, MaskingStrategy } from './specification';
 

@@ -2,7 +2,7 @@ import { ConfigError } from '@vjepa/errors';
 import { describe, expect, it } from 'vitest';
 import { indexBatchRow } from './index-batch';
 import { randomTube } from './random-tube';
-import { createRng } from './rng';
+import { createRng } from '@vjepa/rng';
 import { validateMaskPairs } from './validate-mask-pairs';
 
 describe('randomTube', () => {

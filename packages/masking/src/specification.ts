@@ -1,4 +1,4 @@
-import type { Rng } from './rng';
+import type { Rng } from '@vjepa/rng';
 
 /**
  * The token grid a clip is cut into: `t` time slots (frames / tubelet), `h` x `w` patches.

@@ -7,3 +7,4 @@ export { isNoDecayParam, prefixed, toVariableMap, vjepaParamGroups } from './par
 export type { NamedVariables, ParamGroup } from './param-groups';
 export { CosineWDSchedule, LinearMomentumSchedule, WarmupCosineSchedule, scheduleLength } from './schedules';
 export type { CosineWDOptions, LinearMomentumOptions, WarmupCosineOptions } from './schedules';
+export { TRAINING_GRADIENT_KERNELS, assertGradientsRegistered, gradientsRegistered, missingGradients } from './gradients';

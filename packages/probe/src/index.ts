@@ -14,6 +14,5 @@ export type { EvaluateProbeOptions, ProbeEvaluation } from './evaluate-probe';
 export type { FeatureProvider, FeatureSource } from './features';
 export { hostFeatures } from './host-features';
 export type { HostFeatures } from './host-features';
-export { averageViewProbabilities, concatSegments, multiViewProbabilities } from './multi-view';
 export { accuracy, argmax, confusionMatrix, meanStd } from './metrics';
 export { checkLabels } from './labels';

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, ConfigError, DataError, NonFiniteLossError } from '@vjepa/errors';
-import { AdamW, WarmupCosineSchedule, clipGradNorm, vjepaParamGroups } from '@vjepa/optim';
+import { ConfigError, DataError, NonFiniteLossError } from '@vjepa/errors';
+import { AdamW, WarmupCosineSchedule, assertGradientsRegistered, clipGradNorm, vjepaParamGroups } from '@vjepa/optim';
 import { checkSourceWidth, fetchBatch, sourceSize, type FeatureSource } from './features';
 import { evaluateProbe } from './evaluate-probe';
 import { checkLabels } from './labels';
 import type { Probe } from './probe';
-import { createRng } from '@vjepa/masking';
+import { createRng } from '@vjepa/rng';
 
 /**
  * Options of `trainProbe`; defaults are the reference frozen evaluation (AdamW, lr 1e-3 cosine to 0,
@@ -82,7 +82,7 @@ export interface TrainProbeResult {
  */
 export async function trainProbe(probe: Probe, features: FeatureSource, labels: ArrayLike<number>, options: TrainProbeOptions = {}): Promise<TrainProbeResult> {
   const o = resolveOptions(options);
-  assertGradientsRegistered();
+  assertGradientsRegistered('trainProbe');
   const n = sourceSize(features, 'trainProbe features');
   if (n === 0) throw new DataError('trainProbe features', { expected: 'at least one sample', received: '0' });
   checkSourceWidth(features, probe.embedDim, 'trainProbe features');
@@ -142,19 +142,6 @@ export async function trainProbe(probe: Probe, features: FeatureSource, labels: 
     opt.dispose();
   }
   return result;
-}
-
-/** tfjs-core alone registers no gradient functions; `@tensorflow/tfjs` and tfjs-node do. */
-function assertGradientsRegistered(): void {
-  for (const kernel of ['BatchMatMul', 'Softmax', 'Mean', 'Erf']) {
-    if (tf.getGradient(kernel) === undefined) {
-      throw new BackendError('trainProbe: tfjs gradients', {
-        expected: 'registered gradient functions (training differentiates the probe)',
-        received: `none registered for kernel "${kernel}"`,
-        hint: "import '@tensorflow/tfjs' or '@tensorflow/tfjs-node' once in your app (they register them), or with a bundler import '@tensorflow/tfjs-core/dist/register_all_gradients'",
-      });
-    }
-  }
 }
 
 function trainStep(

@@ -14,6 +14,15 @@ const pathJoin = async (...parts: string[]) => (await import('node:path')).join(
 export const LATEST_POINTER = 'latest';
 
 /**
+ * Name of the folder of a run (a training's output folder) that holds its checkpoint directories and
+ * `latest`: `<run>/checkpoints/step-XXXXXXXX`.
+ *
+ * @example
+ * join(runFolder, RUN_CHECKPOINTS_DIR); // 'runs/main/checkpoints'
+ */
+export const RUN_CHECKPOINTS_DIR = 'checkpoints';
+
+/**
  * Name of the manifest inside each checkpoint directory.
  *
  * @example
@@ -84,21 +93,24 @@ export async function writeCheckpointDir(
 }
 
 /**
- * Resolves a checkpoint location: a checkpoint directory itself (holding `trainer.json`) or a run
- * directory whose `latest` file names one.
+ * Resolves a checkpoint location: a checkpoint directory itself (holding `trainer.json`), a
+ * directory whose `latest` file names one, or a run folder whose `checkpoints/` does.
  *
  * @example
- * const dir = await resolveCheckpointDir('runs/a'); // 'runs/a/step-00000100'
+ * const dir = await resolveCheckpointDir('runs/a/checkpoints'); // 'runs/a/checkpoints/step-00000100'
+ * await resolveCheckpointDir('runs/a'); // the same, through the run folder
  */
 export async function resolveCheckpointDir(path: string): Promise<string> {
   if (await exists(await pathJoin(path, MANIFEST_FILE))) return path;
+  const inRun = await pathJoin(path, RUN_CHECKPOINTS_DIR);
+  if (!(await exists(await pathJoin(path, LATEST_POINTER))) && (await exists(await pathJoin(inRun, LATEST_POINTER)))) return resolveCheckpointDir(inRun);
   const pointer = await pathJoin(path, LATEST_POINTER);
   let name: string;
   try {
     name = (await (await fsp()).readFile(pointer, 'utf8')).trim();
   } catch (cause) {
     throw new CheckpointError(`checkpoint "${path}"`, {
-      expected: `a checkpoint directory holding ${MANIFEST_FILE}, or a run directory with a "${LATEST_POINTER}" file`,
+      expected: `a checkpoint directory holding ${MANIFEST_FILE}, a directory with a "${LATEST_POINTER}" file, or a run folder with ${RUN_CHECKPOINTS_DIR}/${LATEST_POINTER}`,
       received: 'neither',
       cause,
     });

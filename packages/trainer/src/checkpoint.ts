@@ -1,10 +1,10 @@
 import { CheckpointError } from '@vjepa/errors';
 import { type StateDict, type TensorData, readSafetensors, tensorData, writeFileAtomic, writeSafetensors, writeTorchCheckpoint } from '@vjepa/io';
-import { type RngState, restoreRng } from '@vjepa/masking';
 import type { AdamWState } from '@vjepa/optim';
+import type { RngState } from '@vjepa/rng';
 import { MANIFEST_FILE, readCheckpointFile, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
 import type { TrainerConfig } from './config';
-import type { Trainer } from './trainer';
+import type { TrainerState } from './trainer-state';
 
 /**
  * Format tag of our checkpoint manifests.
@@ -15,11 +15,23 @@ import type { Trainer } from './trainer';
 export const CHECKPOINT_FORMAT = 'vjepa-ts/trainer-checkpoint';
 
 /**
- * The manifest (`trainer.json`) of a checkpoint directory: everything but the tensors.
+ * The weight files of a checkpoint, by module.
  *
  * @example
- * const manifest: CheckpointManifest = JSON.parse(text);
+ * await readCheckpointModule(manifest, 'targetEncoder' as CheckpointModule);
+ */
+export type CheckpointModule = 'encoder' | 'predictor' | 'targetEncoder';
+
+/**
+ * The manifest (`trainer.json`) of a checkpoint directory: everything but the tensors. It is the
+ * contract between training and its readers: resume reads it, evaluation builds the encoder from
+ * `models.encoder` and loads `files.targetEncoder` (or `files.encoder` for the pixel objective),
+ * export and tools read the rest.
+ *
+ * @example
+ * const manifest = await readCheckpointManifest('runs/tiny/checkpoints');
  * manifest.iteration; // steps done
+ * manifest.models.encoder; // the VitConfig the encoder was built with
  */
 export interface CheckpointManifest {
   readonly format: typeof CHECKPOINT_FORMAT;
@@ -29,10 +41,11 @@ export interface CheckpointManifest {
   readonly epoch: number;
   readonly seed: number;
   readonly config: TrainerConfig;
-  /** Schedule values the next iteration will use (informative: schedules are pure functions of the iteration). */
-  readonly schedules: { readonly lr: number; readonly wd: number; readonly momentum: number; readonly lrCounter: number; readonly momentumIndex: number };
+  /** Schedule values the next iteration will use, and the LR of the last step (informative). */
+  readonly schedules: TrainerState['schedules'];
   readonly rng: RngState;
   readonly masking: { readonly name: string; readonly numMaskTypes: number };
+  /** The model configs (`VitConfig`, `PredictorConfig`). */
   readonly models: { readonly encoder: unknown; readonly predictor: unknown };
   readonly optimizer: {
     readonly betas: readonly [number, number];
@@ -42,7 +55,24 @@ export interface CheckpointManifest {
     readonly steps: Readonly<Record<string, number>>;
   };
   readonly files: { readonly encoder: string; readonly predictor: string; readonly targetEncoder: string | null; readonly optimizer: string };
+  /** SHA-256 (hex) of each file named in `files`; checked when a file is read (absent in checkpoints written before it existed). */
+  readonly sha256?: Readonly<Record<string, string>>;
+  /**
+   * The resolved config of the run that saved the checkpoint (official section names), when a run
+   * saved it; the trainer does not interpret it. Evaluation reads its clip settings (`data.frame_step`,
+   * `data.num_clips`) from here.
+   */
+  readonly run?: unknown;
 }
+
+/**
+ * A checkpoint read back: the {@link TrainerState} to `trainer.restore`, plus where it came from.
+ *
+ * @example
+ * const loaded: LoadedCheckpoint = await loadCheckpoint('runs/tiny/checkpoints');
+ * trainer.restore(loaded);
+ */
+export type LoadedCheckpoint = TrainerState & { readonly dir: string; readonly manifest: CheckpointManifest & { readonly dir: string } };
 
 /**
  * Directory name of the checkpoint after `iteration` steps: `step-00000100`.
@@ -54,23 +84,26 @@ export function checkpointName(iteration: number): string {
   return `step-${String(iteration).padStart(8, '0')}`;
 }
 
-async function moduleBytes(sd: Promise<StateDict>, role: string): Promise<Uint8Array> {
-  return writeSafetensors(await sd, { format: 'pt', role });
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
- * Saves the whole training state into one self-describing directory `root/<name>` (default
+ * Saves a {@link TrainerState} into one self-describing directory `root/<name>` (default
  * `step-XXXXXXXX`): `encoder`, `predictor`, `target_encoder` safetensors (official names), the AdamW
  * moments (`optimizer.safetensors`) and `trainer.json` (iteration, seed, resolved config, schedule
- * positions, RNG and masking state, model configs, optimiser steps and groups). Written to a temporary
- * directory and renamed into place; `root/latest` then names it (atomic replace). Returns the path.
+ * positions, RNG and masking state, model configs, optimiser steps and groups, the SHA-256 of every
+ * file, and `run`, the caller's run config, when given). Written to a temporary directory and renamed
+ * into place; `root/latest` then names it (atomic replace) unless `updateLatest` is false. Returns
+ * the path.
  *
  * @example
- * const path = await saveCheckpoint(trainer, 'runs/tiny'); // runs/tiny/step-00000002
+ * const path = await saveCheckpoint(await trainer.snapshot(), 'runs/tiny/checkpoints'); // .../step-00000002
  */
-export async function saveCheckpoint(trainer: Trainer, root: string, options: { name?: string; updateLatest?: boolean } = {}): Promise<string> {
-  const i = trainer.iteration;
-  const opt = await trainer.optimizer.getState();
+export async function saveCheckpoint(state: TrainerState, root: string, options: { name?: string; updateLatest?: boolean; run?: unknown } = {}): Promise<string> {
+  const i = state.iteration;
+  const opt = state.optimizer;
   const moments: StateDict = {};
   const steps: Record<string, number> = {};
   for (const [name, s] of Object.entries(opt.params)) {
@@ -79,35 +112,34 @@ export async function saveCheckpoint(trainer: Trainer, root: string, options: { 
     steps[name] = s.step;
   }
   const files: Record<string, Uint8Array | string> = {
-    'encoder.safetensors': await moduleBytes(trainer.encoder.stateDict(), 'encoder'),
-    'predictor.safetensors': await moduleBytes(trainer.predictor.stateDict(), 'predictor'),
+    'encoder.safetensors': writeSafetensors(state.weights.encoder, { format: 'pt', role: 'encoder' }),
+    'predictor.safetensors': writeSafetensors(state.weights.predictor, { format: 'pt', role: 'predictor' }),
     'optimizer.safetensors': writeSafetensors(moments, { format: 'vjepa-ts', role: 'adamw' }),
   };
-  if (trainer.targetEncoder) files['target_encoder.safetensors'] = await moduleBytes(trainer.targetEncoder.stateDict(), 'target_encoder');
+  const target = state.weights.targetEncoder;
+  if (target) files['target_encoder.safetensors'] = writeSafetensors(target, { format: 'pt', role: 'target_encoder' });
+  const sha256: Record<string, string> = {};
+  for (const [file, bytes] of Object.entries(files)) sha256[file] = await sha256Hex(bytes as Uint8Array);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     version: 1,
     iteration: i,
-    epoch: Math.floor(i / trainer.config.optimization.ipe),
-    seed: trainer.seed,
-    config: trainer.config,
-    schedules: {
-      lr: trainer.schedules.lr.forIteration(i),
-      wd: trainer.schedules.wd.forIteration(i),
-      momentum: trainer.schedules.momentum.forIteration(i),
-      lrCounter: i + 1,
-      momentumIndex: i,
-    },
-    rng: trainer.rng.getState(),
-    masking: { name: trainer.masking.name, numMaskTypes: trainer.masking.numMaskTypes },
-    models: { encoder: trainer.encoder.config, predictor: trainer.predictor.config },
+    epoch: Math.floor(i / state.config.optimization.ipe),
+    seed: state.seed,
+    config: state.config,
+    schedules: state.schedules,
+    rng: state.rng,
+    masking: state.masking,
+    models: state.models,
     optimizer: { betas: opt.betas, eps: opt.eps, groups: opt.groups, steps },
     files: {
       encoder: 'encoder.safetensors',
       predictor: 'predictor.safetensors',
-      targetEncoder: trainer.targetEncoder ? 'target_encoder.safetensors' : null,
+      targetEncoder: target ? 'target_encoder.safetensors' : null,
       optimizer: 'optimizer.safetensors',
     },
+    sha256,
+    ...(options.run === undefined ? {} : { run: options.run }),
   };
   files[MANIFEST_FILE] = `${JSON.stringify(manifest, null, 1)}\n`;
   return writeCheckpointDir(root, options.name ?? checkpointName(i), files, { updateLatest: options.updateLatest });
@@ -130,11 +162,11 @@ function parseManifest(text: string, file: string): CheckpointManifest {
 }
 
 /**
- * Reads a checkpoint's manifest (from a checkpoint directory or a run directory's `latest`), e.g. to
- * rebuild models and the trainer from the stored configs before {@link loadCheckpoint}.
+ * Reads a checkpoint's manifest (from a checkpoint directory or a directory whose `latest` names
+ * one), e.g. to rebuild the models from `models` before restoring, or to evaluate the encoder.
  *
  * @example
- * const { config, models } = await readCheckpointManifest('runs/tiny');
+ * const { config, models, dir } = await readCheckpointManifest('runs/tiny/checkpoints');
  */
 export async function readCheckpointManifest(path: string): Promise<CheckpointManifest & { readonly dir: string }> {
   const dir = await resolveCheckpointDir(path);
@@ -142,67 +174,79 @@ export async function readCheckpointManifest(path: string): Promise<CheckpointMa
   return { ...parseManifest(text, `${dir}/${MANIFEST_FILE}`), dir };
 }
 
-function configDifferences(a: unknown, b: unknown, path: string, out: string[]): void {
-  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
-    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      configDifferences((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key, out);
+/** Reads one file named by the manifest, checking its SHA-256 when the manifest records one. */
+async function readVerified(manifest: CheckpointManifest & { dir: string }, file: string): Promise<Uint8Array> {
+  const bytes = await readCheckpointFile(manifest.dir, file);
+  const expected = manifest.sha256?.[file];
+  if (expected !== undefined) {
+    const actual = await sha256Hex(bytes);
+    if (actual !== expected) {
+      throw new CheckpointError(`${manifest.dir}/${file}`, {
+        expected: `SHA-256 ${expected} (recorded in ${MANIFEST_FILE})`,
+        received: actual,
+        hint: 'the file was modified or damaged after the checkpoint was written; use another checkpoint',
+      });
     }
-  } else if (a !== b) {
-    out.push(path);
   }
+  return bytes;
 }
 
 /**
- * Restores a checkpoint written by {@link saveCheckpoint} into a trainer built with the same
- * architecture and masking strategy: all three models (strict loads), AdamW moments and steps, the
- * iteration, and the masking RNG, so the next `step` continues exactly where the saved run stopped.
- * `path` is a checkpoint directory or a run directory (its `latest` is used). Returns the manifest and
- * the config keys that differ from the trainer's own config (the trainer's config wins).
+ * The official-name weights of one module of a checkpoint (checksum-checked): what evaluation
+ * loads. `targetEncoder` of a pixel-objective checkpoint (which has none) is a CheckpointError.
  *
  * @example
- * const { iteration, configDiffers } = await loadCheckpoint(trainer, 'runs/tiny');
+ * const manifest = await readCheckpointManifest('runs/tiny/checkpoints');
+ * const weights = await readCheckpointModule(manifest, 'targetEncoder');
  */
-export async function loadCheckpoint(trainer: Trainer, path: string): Promise<{ iteration: number; dir: string; configDiffers: string[]; manifest: CheckpointManifest }> {
+export async function readCheckpointModule(manifest: CheckpointManifest & { readonly dir: string }, module: CheckpointModule): Promise<StateDict> {
+  const file = manifest.files[module];
+  if (file === null) {
+    throw new CheckpointError(`${manifest.dir}/${MANIFEST_FILE}: files.${module}`, { expected: 'a weight file', received: 'null (a pixel-objective checkpoint has no target encoder)', hint: 'read files.encoder instead' });
+  }
+  return readSafetensors(await readVerified(manifest, file), { file: `${manifest.dir}/${file}` }).tensors;
+}
+
+/**
+ * Reads a checkpoint written by {@link saveCheckpoint} back into a {@link TrainerState} (with its
+ * directory and manifest): all three models' weights, AdamW moments and steps, the iteration and the
+ * masking RNG. `trainer.restore(state)` on a trainer built with the same architecture and masking
+ * strategy then continues exactly where the saved run stopped. `path` is a checkpoint directory or a
+ * directory whose `latest` names one. Files are checked against their recorded SHA-256.
+ *
+ * @example
+ * const { configDiffers } = trainer.restore(await loadCheckpoint('runs/tiny/checkpoints'));
+ */
+export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const manifest = await readCheckpointManifest(path);
   const { dir } = manifest;
-  const where = `${dir}/${MANIFEST_FILE}`;
-  if (manifest.masking.numMaskTypes !== trainer.masking.numMaskTypes || manifest.masking.name !== trainer.masking.name) {
-    throw new CheckpointError(`${where}: masking`, {
-      expected: `"${trainer.masking.name}" with ${trainer.masking.numMaskTypes} mask types (this trainer)`,
-      received: `"${manifest.masking.name}" with ${manifest.masking.numMaskTypes}`,
-    });
-  }
-  if ((manifest.files.targetEncoder === null) !== (trainer.targetEncoder === null)) {
-    throw new CheckpointError(`${where}: files.targetEncoder`, {
-      expected: trainer.targetEncoder ? 'a target encoder (features objective)' : 'none (pixels objective)',
-      received: String(manifest.files.targetEncoder),
-    });
-  }
-  const load = async (file: string): Promise<StateDict> => readSafetensors(await readCheckpointFile(dir, file), { file: `${dir}/${file}` }).tensors;
-  const encoderSd = await load(manifest.files.encoder);
-  const predictorSd = await load(manifest.files.predictor);
-  const targetSd = manifest.files.targetEncoder ? await load(manifest.files.targetEncoder) : null;
-  const momentsSd = await load(manifest.files.optimizer);
+  const encoder = await readCheckpointModule(manifest, 'encoder');
+  const predictor = await readCheckpointModule(manifest, 'predictor');
+  const targetEncoder = manifest.files.targetEncoder ? await readCheckpointModule(manifest, 'targetEncoder') : null;
+  const moments = readSafetensors(await readVerified(manifest, manifest.files.optimizer), { file: `${dir}/${manifest.files.optimizer}` }).tensors;
 
   const params: Record<string, { step: number; shape: number[]; expAvg: Float32Array; expAvgSq: Float32Array }> = {};
   for (const [name, step] of Object.entries(manifest.optimizer.steps)) {
-    const m: TensorData | undefined = momentsSd[`exp_avg.${name}`];
-    const v: TensorData | undefined = momentsSd[`exp_avg_sq.${name}`];
+    const m: TensorData | undefined = moments[`exp_avg.${name}`];
+    const v: TensorData | undefined = moments[`exp_avg_sq.${name}`];
     if (!m || !v || m.dtype !== 'float32' || v.dtype !== 'float32') {
       throw new CheckpointError(`${dir}/${manifest.files.optimizer}: moments of "${name}"`, { expected: 'float32 exp_avg and exp_avg_sq', received: 'missing or another dtype' });
     }
     params[name] = { step, shape: [...m.shape], expAvg: m.data as Float32Array, expAvgSq: v.data as Float32Array };
   }
-
-  trainer.encoder.loadStateDict(encoderSd, { file: `${dir}/${manifest.files.encoder}` });
-  trainer.predictor.loadStateDict(predictorSd, { file: `${dir}/${manifest.files.predictor}` });
-  if (trainer.targetEncoder && targetSd) trainer.targetEncoder.loadStateDict(targetSd, { file: `${dir}/${manifest.files.targetEncoder}` });
-  trainer.optimizer.setState({ version: 1, betas: manifest.optimizer.betas, eps: manifest.optimizer.eps, groups: manifest.optimizer.groups, params });
-  trainer.rng = restoreRng(manifest.rng);
-  trainer.iteration = manifest.iteration;
-  const configDiffers: string[] = [];
-  configDifferences(manifest.config, trainer.config, '', configDiffers);
-  return { iteration: manifest.iteration, dir, configDiffers, manifest };
+  return {
+    iteration: manifest.iteration,
+    seed: manifest.seed,
+    config: manifest.config,
+    rng: manifest.rng,
+    masking: manifest.masking,
+    models: manifest.models,
+    weights: { encoder, predictor, targetEncoder },
+    optimizer: { version: 1, betas: manifest.optimizer.betas, eps: manifest.optimizer.eps, groups: manifest.optimizer.groups, params },
+    schedules: manifest.schedules,
+    dir,
+    manifest,
+  };
 }
 
 function withPrefix(sd: StateDict, prefix: string): StateDict {
@@ -210,31 +254,29 @@ function withPrefix(sd: StateDict, prefix: string): StateDict {
 }
 
 /**
- * Writes the official training-checkpoint layout with io's `writeTorchCheckpoint` (a `torch.save`
- * zip), so PyTorch users can `torch.load` our runs: `encoder`, `predictor`, `target_encoder` state
- * dicts with official names prefixed `module.backbone.`, `opt` and `scaler` None, `epoch`, `loss`,
- * `batch_size`, `world_size`, `lr`. Written atomically.
+ * Writes a {@link TrainerState} in the official training-checkpoint layout with io's
+ * `writeTorchCheckpoint` (a `torch.save` zip), so PyTorch users can `torch.load` our runs: `encoder`,
+ * `predictor`, `target_encoder` state dicts with official names prefixed `module.backbone.`, `opt`
+ * and `scaler` None, `epoch`, `loss`, `batch_size`, `world_size`, `lr` (of the last step). Written
+ * atomically. An export for PyTorch users: our own readers use the checkpoint directory.
  *
  * @example
- * await exportOfficial(trainer, 'runs/tiny/jepa-latest.pth.tar', { loss: last.loss, batchSize: 8 });
+ * await exportOfficial(await trainer.snapshot(), 'runs/tiny/jepa-latest.pth.tar', { loss: last.loss, batchSize: 8 });
  */
-export async function exportOfficial(trainer: Trainer, path: string, info: { loss?: number; batchSize?: number } = {}): Promise<void> {
+export async function exportOfficial(state: TrainerState, path: string, info: { loss?: number; batchSize?: number } = {}): Promise<void> {
   const prefix = 'module.backbone.';
-  const encoder = withPrefix(await trainer.encoder.stateDict(), prefix);
-  const predictor = withPrefix(await trainer.predictor.stateDict(), prefix);
-  const target = trainer.targetEncoder ? withPrefix(await trainer.targetEncoder.stateDict(), prefix) : null;
-  const i = trainer.iteration;
+  const w = state.weights;
   const bytes = writeTorchCheckpoint({
-    encoder,
-    predictor,
-    target_encoder: target,
+    encoder: withPrefix(w.encoder, prefix),
+    predictor: withPrefix(w.predictor, prefix),
+    target_encoder: w.targetEncoder ? withPrefix(w.targetEncoder, prefix) : null,
     opt: null,
     scaler: null,
-    epoch: Math.floor(i / trainer.config.optimization.ipe),
+    epoch: Math.floor(state.iteration / state.config.optimization.ipe),
     loss: info.loss ?? null,
     batch_size: info.batchSize ?? null,
     world_size: 1,
-    lr: trainer.schedules.lr.forIteration(Math.max(0, i - 1)),
+    lr: state.schedules.lastLr ?? null,
   });
   await writeFileAtomic(path, bytes);
 }

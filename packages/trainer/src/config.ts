@@ -1,3 +1,4 @@
+import { type z as Z, nonNegative, nonNegativeInt, parseConfig, positive, positiveInt, z } from '@vjepa/config';
 import { ConfigError } from '@vjepa/errors';
 
 /**
@@ -60,17 +61,6 @@ export interface LossConfig {
 }
 
 /**
- * Checkpoint section.
- *
- * @example
- * const c: CheckpointConfig = { dir: 'runs/tiny' };
- */
-export interface CheckpointConfig {
-  /** Where crash checkpoints are written when the loss goes non-finite; null: none. Default null. */
-  readonly dir: string | null;
-}
-
-/**
  * The resolved, validated and frozen trainer configuration.
  *
  * @example
@@ -79,7 +69,6 @@ export interface CheckpointConfig {
 export interface TrainerConfig {
   readonly optimization: OptimizationConfig;
   readonly loss: LossConfig;
-  readonly checkpoint: CheckpointConfig;
 }
 
 /**
@@ -91,7 +80,6 @@ export interface TrainerConfig {
 export interface TrainerConfigInput {
   readonly optimization?: Partial<OptimizationConfig>;
   readonly loss?: Partial<LossConfig>;
-  readonly checkpoint?: Partial<CheckpointConfig>;
 }
 
 /**
@@ -118,7 +106,6 @@ export const DEFAULT_TRAINER_CONFIG: TrainerConfig = deepFreeze({
     eps: 1e-8,
   },
   loss: { objective: 'features', lossExp: 1, regCoeff: 0, encVarCoeff: 0, encCovCoeff: 0, targetLayerNormEps: 1e-5 },
-  checkpoint: { dir: null },
 });
 
 function deepFreeze<T>(value: T): T {
@@ -129,52 +116,160 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function num(path: string, value: unknown, range: { min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean; int?: boolean }): number {
-  const lo = range.min === undefined ? '-inf' : String(range.min);
-  const hi = range.max === undefined ? 'inf' : String(range.max);
-  const expected = `${range.int ? 'an integer' : 'a number'} in ${range.minOpen || range.min === undefined ? '(' : '['}${lo}, ${hi}${
-    range.maxOpen || range.max === undefined ? ')' : ']'
-  }`;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (!range.int || Number.isSafeInteger(value)) &&
-    (range.min === undefined || (range.minOpen ? value > range.min : value >= range.min)) &&
-    (range.max === undefined || (range.maxOpen ? value < range.max : value <= range.max));
-  if (!ok) throw new ConfigError(path, { expected, received: JSON.stringify(value) ?? String(value) });
-  return value as number;
-}
+/*
+ * One table per section: each field's official key (null: ours, not in the official configs) and its
+ * schema. Both the official sections apps read from YAML (`optimization.warmup`, ...) and this
+ * package's own camelCase config (`optimization.warmupEpochs`, ...) are built from it, so they accept
+ * exactly the same values.
+ */
+type Field = { readonly official: string | null; readonly schema: Z.ZodTypeAny };
+const pairOf = (item: Z.ZodNumber) => z.tuple([item, item]);
 
-function pair(path: string, value: unknown, range: { min: number; max: number; maxOpen?: boolean }): [number, number] {
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw new ConfigError(path, { expected: '[a, b], two numbers', received: JSON.stringify(value) ?? String(value) });
+const OPTIMIZATION_FIELDS: Record<keyof OptimizationConfig, Field> = {
+  epochs: { official: 'epochs', schema: positiveInt },
+  ipe: { official: 'ipe', schema: positiveInt },
+  ipeScale: { official: 'ipe_scale', schema: z.number().min(1) },
+  warmupEpochs: { official: 'warmup', schema: nonNegativeInt }, // whole epochs, as the reference
+  startLr: { official: 'start_lr', schema: nonNegative },
+  lr: { official: 'lr', schema: positive },
+  finalLr: { official: 'final_lr', schema: nonNegative },
+  weightDecay: { official: 'weight_decay', schema: nonNegative },
+  finalWeightDecay: { official: 'final_weight_decay', schema: nonNegative },
+  ema: { official: 'ema', schema: pairOf(z.number().min(0).max(1)) },
+  clipGrad: { official: 'clip_grad', schema: positive.nullable() },
+  betas: { official: null, schema: pairOf(z.number().min(0).lt(1)) },
+  eps: { official: null, schema: positive },
+};
+
+const LOSS_FIELDS: Record<keyof LossConfig, Field> = {
+  objective: { official: null, schema: z.enum(['features', 'pixels']) }, // the apps' meta.objective
+  lossExp: { official: 'loss_exp', schema: positive },
+  regCoeff: { official: 'reg_coeff', schema: nonNegative },
+  // ours (not in the reference): VICReg-style anti-collapse terms on the context encoder's tokens
+  encVarCoeff: { official: 'enc_var_coeff', schema: nonNegative },
+  encCovCoeff: { official: 'enc_cov_coeff', schema: nonNegative },
+  targetLayerNormEps: { official: null, schema: positive },
+};
+
+function shape(fields: Record<string, Field>, names: 'official' | 'camel'): Record<string, Z.ZodTypeAny> {
+  const out: Record<string, Z.ZodTypeAny> = {};
+  for (const [camel, f] of Object.entries(fields)) {
+    const key = names === 'camel' ? camel : f.official;
+    if (key !== null) out[key] = f.schema;
   }
-  return [num(`${path}[0]`, value[0], range), num(`${path}[1]`, value[1], range)];
+  return out;
 }
 
-function section<T extends object>(path: string, input: unknown, defaults: T): T {
+/**
+ * The official `optimization` section (this package owns it): `ipe, ipe_scale, epochs, warmup`
+ * (whole epochs)`, start_lr, lr, final_lr, weight_decay, final_weight_decay, ema, clip_grad`. Strict.
+ *
+ * @example
+ * parseConfig(optimizationSection, raw.optimization, ['optimization']);
+ */
+export const optimizationSection = z.object(shape(OPTIMIZATION_FIELDS, 'official')).strict() as unknown as Z.ZodObject<
+  {
+    ipe: typeof positiveInt;
+    ipe_scale: Z.ZodNumber;
+    epochs: typeof positiveInt;
+    warmup: typeof nonNegativeInt;
+    start_lr: Z.ZodNumber;
+    lr: Z.ZodNumber;
+    final_lr: Z.ZodNumber;
+    weight_decay: Z.ZodNumber;
+    final_weight_decay: Z.ZodNumber;
+    ema: Z.ZodTuple<[Z.ZodNumber, Z.ZodNumber]>;
+    clip_grad: Z.ZodNullable<Z.ZodNumber>;
+  },
+  'strict'
+>;
+
+/**
+ * The official `loss` section (this package owns it): `loss_exp, reg_coeff` and ours `enc_var_coeff,
+ * enc_cov_coeff` (0 = the reference objective). Strict.
+ *
+ * @example
+ * parseConfig(lossSection, raw.loss, ['loss']);
+ */
+export const lossSection = z.object(shape(LOSS_FIELDS, 'official')).strict() as unknown as Z.ZodObject<
+  { loss_exp: Z.ZodNumber; reg_coeff: Z.ZodNumber; enc_var_coeff: Z.ZodNumber; enc_cov_coeff: Z.ZodNumber },
+  'strict'
+>;
+
+/**
+ * A validated official `optimization` section.
+ *
+ * @example
+ * const o: OptimizationSection = config.optimization;
+ */
+export type OptimizationSection = Z.output<typeof optimizationSection>;
+
+/**
+ * A validated official `loss` section.
+ *
+ * @example
+ * const l: LossSection = config.loss;
+ */
+export type LossSection = Z.output<typeof lossSection>;
+
+const trainerConfigSchema = z
+  .object({ optimization: z.object(shape(OPTIMIZATION_FIELDS, 'camel')).strict(), loss: z.object(shape(LOSS_FIELDS, 'camel')).strict() })
+  .strict();
+
+/**
+ * Checks the `optimization` keys against each other: warmup no longer than training, EMA momentum
+ * not decreasing. `names` says how the keys are spelt in the message (official for config files,
+ * camelCase for this package's config). Throws ConfigError naming the key.
+ *
+ * @example
+ * checkOptimization({ epochs: 10, warmup: 20, ema: [0.99, 1] }); // optimization.warmup: expected an integer in [0, optimization.epochs = 10] ...
+ */
+export function checkOptimization(o: { epochs: number; warmup: number; ema: readonly [number, number] }, names: 'official' | 'camel' = 'official'): void {
+  const warmup = names === 'official' ? 'optimization.warmup' : 'optimization.warmupEpochs';
+  if (o.warmup > o.epochs) {
+    throw new ConfigError(warmup, { expected: `an integer in [0, optimization.epochs = ${o.epochs}] (warmup cannot be longer than training)`, received: String(o.warmup) });
+  }
+  if (o.ema[0] > o.ema[1]) throw new ConfigError('optimization.ema', { expected: '[start, end] with start <= end', received: JSON.stringify(o.ema) });
+}
+
+/**
+ * The trainer config of the official `optimization` and `loss` sections and the objective (the
+ * apps' `meta.objective`): every key mapped, none accepted and then ignored.
+ *
+ * @example
+ * createTrainer({ encoder, predictor, masking, config: trainerConfigFromSections(config, config.meta.objective) });
+ */
+export function trainerConfigFromSections(sections: { optimization: OptimizationSection; loss: LossSection }, objective: LossConfig['objective'] = 'features'): TrainerConfigInput {
+  const rename = (fields: Record<string, Field>, section: Record<string, unknown>) => {
+    const out: Record<string, unknown> = {};
+    for (const [camel, f] of Object.entries(fields)) if (f.official !== null && f.official in section) out[camel] = section[f.official];
+    return out;
+  };
+  return {
+    optimization: rename(OPTIMIZATION_FIELDS, sections.optimization) as Partial<OptimizationConfig>,
+    loss: { ...(rename(LOSS_FIELDS, sections.loss) as Partial<LossConfig>), objective },
+  };
+}
+
+function section(path: string, input: unknown, defaults: object): Record<string, unknown> {
   if (input === undefined) return { ...defaults };
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ConfigError(path, { expected: 'an object', received: JSON.stringify(input) ?? String(input) });
   }
-  for (const key of Object.keys(input)) {
-    if (!(key in defaults)) {
-      throw new ConfigError(`${path}.${key}`, { expected: `one of ${Object.keys(defaults).join(', ')}`, received: 'an unknown key' });
-    }
-  }
-  const out = { ...defaults } as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...defaults };
   for (const [k, v] of Object.entries(input)) if (v !== undefined) out[k] = v;
-  return out as T;
+  return out;
 }
 
 /**
- * Layers the input over the defaults, validates every key (the error names the key path and the
- * allowed range) and freezes the result. Model-dependent checks (mask types vs the predictor's mask
- * tokens, pixel output size) happen in `createTrainer`.
+ * Layers the input over the defaults, validates every key with the same schemas as the official
+ * sections (ConfigError with the key path, what was expected and received) and freezes the result.
+ * Model-dependent checks (mask types vs the predictor's mask tokens, pixel output size) happen in
+ * `createTrainer`.
  *
  * @example
  * const config = resolveTrainerConfig({ optimization: { epochs: 10, ipe: 20, warmupEpochs: 1, lr: 1e-3 } });
- * resolveTrainerConfig({ optimization: { lr: -1 } }); // throws ConfigError "optimization.lr: expected a number in [0, inf)..."
+ * resolveTrainerConfig({ optimization: { lr: -1 } }); // throws ConfigError "optimization.lr: expected a number > 0, received -1."
  */
 export function resolveTrainerConfig(input: TrainerConfigInput = {}): TrainerConfig {
   if (input === null || typeof input !== 'object') {
@@ -182,45 +277,15 @@ export function resolveTrainerConfig(input: TrainerConfigInput = {}): TrainerCon
   }
   for (const key of Object.keys(input)) {
     if (!(key in DEFAULT_TRAINER_CONFIG)) {
-      throw new ConfigError(key, { expected: 'one of optimization, loss, checkpoint', received: 'an unknown section' });
+      throw new ConfigError(key, { expected: 'one of optimization, loss', received: 'an unknown section' });
     }
   }
-  const o = section('optimization', input.optimization, DEFAULT_TRAINER_CONFIG.optimization);
-  const epochs = num('optimization.epochs', o.epochs, { min: 1, int: true });
-  const ipe = num('optimization.ipe', o.ipe, { min: 1, int: true });
-  num('optimization.ipeScale', o.ipeScale, { min: 1 });
-  const warmup = num('optimization.warmupEpochs', o.warmupEpochs, { min: 0, int: true });
-  if (warmup > epochs) {
-    throw new ConfigError('optimization.warmupEpochs', {
-      expected: `an integer in [0, optimization.epochs = ${epochs}] (warmup cannot be longer than training)`,
-      received: String(warmup),
-    });
-  }
-  for (const key of ['startLr', 'lr', 'finalLr', 'weightDecay', 'finalWeightDecay'] as const) {
-    num(`optimization.${key}`, o[key], { min: 0 });
-  }
-  pair('optimization.ema', o.ema, { min: 0, max: 1 });
-  if (o.clipGrad !== null) num('optimization.clipGrad', o.clipGrad, { min: 0, minOpen: true });
-  pair('optimization.betas', o.betas, { min: 0, max: 1, maxOpen: true });
-  num('optimization.eps', o.eps, { min: 0, minOpen: true });
-
-  const l = section('loss', input.loss, DEFAULT_TRAINER_CONFIG.loss);
-  if (l.objective !== 'features' && l.objective !== 'pixels') {
-    throw new ConfigError('loss.objective', { expected: "'features' or 'pixels'", received: JSON.stringify(l.objective) });
-  }
-  num('loss.lossExp', l.lossExp, { min: 0, minOpen: true });
-  num('loss.regCoeff', l.regCoeff, { min: 0 });
-  num('loss.encVarCoeff', l.encVarCoeff, { min: 0 });
-  num('loss.encCovCoeff', l.encCovCoeff, { min: 0 });
-  num('loss.targetLayerNormEps', l.targetLayerNormEps, { min: 0, minOpen: true });
-
-  const c = section('checkpoint', input.checkpoint, DEFAULT_TRAINER_CONFIG.checkpoint);
-  if (c.dir !== null && (typeof c.dir !== 'string' || c.dir.length === 0)) {
-    throw new ConfigError('checkpoint.dir', { expected: 'a non-empty path or null', received: JSON.stringify(c.dir) });
-  }
-  return deepFreeze({
-    optimization: { ...o, ema: [o.ema[0], o.ema[1]] as const, betas: [o.betas[0], o.betas[1]] as const },
-    loss: l,
-    checkpoint: c,
-  });
+  const merged = {
+    optimization: section('optimization', input.optimization, DEFAULT_TRAINER_CONFIG.optimization),
+    loss: section('loss', input.loss, DEFAULT_TRAINER_CONFIG.loss),
+  };
+  const parsed = parseConfig(trainerConfigSchema, merged) as unknown as TrainerConfig;
+  const o = parsed.optimization;
+  checkOptimization({ epochs: o.epochs, warmup: o.warmupEpochs, ema: o.ema }, 'camel');
+  return deepFreeze(parsed);
 }

@@ -1,5 +1,5 @@
-export { DEFAULT_TRAINER_CONFIG, resolveTrainerConfig } from './config';
-export type { CheckpointConfig, LossConfig, OptimizationConfig, TrainerConfig, TrainerConfigInput } from './config';
+export { DEFAULT_TRAINER_CONFIG, checkOptimization, lossSection, optimizationSection, resolveTrainerConfig, trainerConfigFromSections } from './config';
+export type { LossConfig, LossSection, OptimizationConfig, OptimizationSection, TrainerConfig, TrainerConfigInput } from './config';
 export { encoderVarianceCovariance, featureSpread, meanSquaredError, regressionLoss, varianceRegulariser } from './losses';
 export { trainableNamed } from './models';
 export type { EncoderModel, PredictorModel } from './models';
@@ -9,6 +9,7 @@ export { normalizedPixelTargets } from './pixels';
 export { layerNormNoParams } from './tokens';
 export { MASK_RNG_STREAM, Trainer, createTrainer } from './trainer';
 export type { StepMetrics, TrainerOptions } from './trainer';
-export { CHECKPOINT_FORMAT, checkpointName, exportOfficial, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from './checkpoint';
-export type { CheckpointManifest } from './checkpoint';
-export { LATEST_POINTER, MANIFEST_FILE, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
+export type { TrainerState } from './trainer-state';
+export { CHECKPOINT_FORMAT, checkpointName, exportOfficial, loadCheckpoint, readCheckpointManifest, readCheckpointModule, saveCheckpoint } from './checkpoint';
+export type { CheckpointManifest, CheckpointModule, LoadedCheckpoint } from './checkpoint';
+export { LATEST_POINTER, MANIFEST_FILE, RUN_CHECKPOINTS_DIR, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-dir';

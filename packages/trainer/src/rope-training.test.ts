@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportOfficial, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { createTrainer } from './trainer';
 import { tinyClips, tinyMasking } from './test-helpers';
 
@@ -55,10 +56,10 @@ describe('training V-JEPA 2 (RoPE) models', () => {
     const first = build(21);
     const dir = join(root, 'resume');
     const head = await run(first.trainer, 0, 5);
-    await first.trainer.saveCheckpoint(dir);
+    await saveCheckpoint(await first.trainer.snapshot(), dir);
     first.dispose();
     const second = build(999); // other initial weights: everything comes from the checkpoint
-    expect((await second.trainer.loadCheckpoint(dir)).iteration).toBe(5);
+    expect(second.trainer.restore(await loadCheckpoint(dir)).iteration).toBe(5);
     const tail = await run(second.trainer, 5, 6); // the first step fills the rotary table caches
     const before = tf.memory().numTensors;
     tail.push(...(await run(second.trainer, 6, 10)));
@@ -71,7 +72,7 @@ describe('training V-JEPA 2 (RoPE) models', () => {
 
     // the official layout: no pos_embed / predictor_pos_embed; detected as V-JEPA 2 on the way back
     const path = join(root, 'rope.pth.tar');
-    await second.trainer.exportOfficial(path, { loss: tail[4], batchSize: 2 });
+    await exportOfficial(await second.trainer.snapshot(), path, { loss: tail[4], batchSize: 2 });
     const ckpt = readTorchCheckpoint(new Uint8Array(await readFile(path)), { file: path });
     const targetSd = selectStateDict(ckpt, 'target_encoder', { file: path });
     expect(Object.keys(targetSd)).not.toContain('pos_embed');
@@ -94,8 +95,9 @@ describe('training V-JEPA 2 (RoPE) models', () => {
 
     // resuming the RoPE run into a sin-cos trainer names V-JEPA 2
     const sincos = build(5, false);
-    await expect(sincos.trainer.loadCheckpoint(dir)).rejects.toThrow(CheckpointError);
-    await expect(sincos.trainer.loadCheckpoint(dir)).rejects.toThrow(/V-JEPA 2 \(RoPE\) encoder/);
+    const state = await loadCheckpoint(dir);
+    expect(() => sincos.trainer.restore(state)).toThrow(CheckpointError);
+    expect(() => sincos.trainer.restore(state)).toThrow(/V-JEPA 2 \(RoPE\) encoder/);
     sincos.dispose();
     straight.dispose();
     second.dispose();

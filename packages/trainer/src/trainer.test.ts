@@ -4,9 +4,6 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ConfigError, DegenerateStepError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
 import { fullContext } from '@vjepa/masking';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createTrainer } from './trainer';
 import { tinyClips, tinyMasking, tinyModels } from './test-helpers';
 
@@ -63,6 +60,8 @@ describe('Trainer.step', () => {
     expect(first.wd).toBeGreaterThan(0.04);
     expect(first.lossPerType).toHaveLength(2);
     expect(first.loss).toBeCloseTo((first.lossPerType[0] + first.lossPerType[1]) / 2, 6);
+    expect(first.lossJepa).toBe((first.lossPerType[0] + first.lossPerType[1]) / 2);
+    expect(Number.isFinite(first.encVar) && Number.isFinite(first.encCov)).toBe(true); // computed at weight 0 too
     expect(first.contextSizes.every((k, i) => k > 0 && k + first.targetSizes[i] <= 32)).toBe(true);
     expect(first.gradNorm.encoder).toBeGreaterThan(0);
     expect(first.gradNorm.predictor).toBeGreaterThan(0);
@@ -133,14 +132,14 @@ describe('Trainer.step', () => {
     predictor.dispose();
   });
 
-  it('throws NonFiniteLossError naming the step, LR and grad norms, after a crash checkpoint', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vjepa-crash-'));
+  it('throws NonFiniteLossError naming the step, LR and grad norms, and leaves the state as before the step', async () => {
     const { encoder, predictor } = tinyModels(10);
-    const trainer = createTrainer({ encoder, predictor, masking: tinyMasking(), config: { optimization: SMALL, checkpoint: { dir } } });
+    const trainer = createTrainer({ encoder, predictor, masking: tinyMasking(), config: { optimization: SMALL } });
     const good = tinyClips(2, 6);
     await trainer.step(good);
     const bad = tf.fill([2, 4, 16, 16, 3], Number.NaN);
-    const weightBefore = new Float32Array(await values(encoder.variables().get('norm.weight')!));
+    const before = await trainer.snapshot();
+    const masksBefore = trainer.peekMasks({ t: 2, h: 4, w: 4 }, 2);
     const error = await trainer.step(bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NonFiniteLossError);
     const err = error as NonFiniteLossError;
@@ -149,15 +148,33 @@ describe('Trainer.step', () => {
     expect(err.message).toMatch(/"loss":"NaN"/);
     expect(err.message).toMatch(/"lr":/);
     expect(err.message).toMatch(/"gradNorm":/);
-    expect(err.message).toContain('crash-step-00000001');
-    expect(await readdir(dir)).toContain('crash-step-00000001');
     expect(trainer.iteration).toBe(1); // the failed step did not count
-    expect(await values(encoder.variables().get('norm.weight')!)).toEqual(weightBefore); // weights untouched
+    const after = await trainer.snapshot();
+    // weights untouched, masking generator rewound: the state a crash checkpoint should hold
+    expect(after.rng).toEqual(before.rng);
+    expect(Array.from(after.weights.encoder['norm.weight'].data as Float32Array)).toEqual(Array.from(before.weights.encoder['norm.weight'].data as Float32Array));
+    expect(Array.from(after.weights.predictor['predictor_proj.weight'].data as Float32Array)).toEqual(Array.from(before.weights.predictor['predictor_proj.weight'].data as Float32Array));
+    expect(trainer.peekMasks({ t: 2, h: 4, w: 4 }, 2)).toEqual(masksBefore);
+    // the next good step draws the masks the failed one drew, and training goes on
+    const next = await trainer.step(good);
+    expect(next.iteration).toBe(1);
     tf.dispose([good, bad]);
     trainer.dispose();
     encoder.dispose();
     predictor.dispose();
-    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rewinds the masking generator whatever the step throws (a clip the models cannot take)', async () => {
+    const { encoder, predictor } = tinyModels(13);
+    const trainer = createTrainer({ encoder, predictor, masking: tinyMasking(), config: { optimization: SMALL } });
+    const rng = (await trainer.snapshot()).rng;
+    const wrongChannels = tf.zeros([2, 4, 16, 16, 4]);
+    await expect(trainer.step(wrongChannels)).rejects.toThrow();
+    expect((await trainer.snapshot()).rng).toEqual(rng);
+    wrongChannels.dispose();
+    trainer.dispose();
+    encoder.dispose();
+    predictor.dispose();
   });
 });
 
@@ -180,6 +197,7 @@ describe('Trainer.step on a backend that fails silently', () => {
       },
     });
     const weightBefore = new Float32Array(await values(encoder.variables().get('blocks.0.attn.qkv.weight')!));
+    const rngBefore = (await trainer.snapshot()).rng;
     let error: unknown;
     try {
       error = await trainer.step(clips).catch((e: unknown) => e);
@@ -192,6 +210,7 @@ describe('Trainer.step on a backend that fails silently', () => {
     expect((error as Error).message).toMatch(/step 1 computed nothing usable \(.*gradient norm 0/);
     expect(trainer.iteration).toBe(1);
     expect(await values(encoder.variables().get('blocks.0.attn.qkv.weight')!)).toEqual(weightBefore);
+    expect((await trainer.snapshot()).rng).toEqual(rngBefore); // rewound, as for a non-finite loss
     await trainer.step(clips); // the backend is healthy again: training goes on
     expect(trainer.iteration).toBe(2);
     clips.dispose();

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, ConfigError, DegenerateStepError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
-import { type MaskingStrategy, type Rng, assertValidMaskPairs, createRng, deriveSeed, restoreRng } from '@vjepa/masking';
+import { CheckpointError, ConfigError, DegenerateStepError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
+import { type Grid, type MaskPair, type MaskingStrategy, assertValidMaskPairs } from '@vjepa/masking';
 import {
   AdamW,
   CosineWDSchedule,
   LinearMomentumSchedule,
   WarmupCosineSchedule,
+  assertGradientsRegistered,
   clipGradNorm,
   emaUpdate,
   gradNorm,
@@ -13,11 +14,12 @@ import {
   scheduleLength,
   vjepaParamGroups,
 } from '@vjepa/optim';
-import { checkpointName, exportOfficial, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { type Rng, createRng, deriveSeed, restoreRng } from '@vjepa/rng';
 import { type TrainerConfig, type TrainerConfigInput, resolveTrainerConfig } from './config';
 import { type EncoderModel, type PredictorModel, trainableNamed } from './models';
 import { type MaskTensors, computeObjective, featureTargets, indexBatchTensor } from './objective';
 import { normalizedPixelTargets } from './pixels';
+import type { TrainerState } from './trainer-state';
 import { gatherTokens } from '@vjepa/vit';
 
 /**
@@ -29,19 +31,23 @@ import { gatherTokens } from '@vjepa/vit';
 export const MASK_RNG_STREAM = 0x6d61736b; // "mask"
 
 /**
- * Everything one training step reports (numbers read back once per step).
+ * Everything one training step reports (numbers read back once per step): every term the objective
+ * computes, the schedules, the gradient norms and the masks' sizes. The one metrics type of the
+ * project: apps log it as it is (`metrics.jsonl` is one of these per line, plus timings).
  *
  * @example
  * const m: StepMetrics = await trainer.step(clips);
- * console.log(m.iteration, m.loss, m.lr, m.featureSpread);
+ * console.log(m.iteration, m.loss, m.lossJepa, m.encVar, m.lr, m.featureSpread);
  */
 export interface StepMetrics {
   /** The 0-based iteration this step ran. */
   readonly iteration: number;
-  /** `floor(iteration / ipe)`. */
+  /** `floor(iteration / ipe)`, 0-based. */
   readonly epoch: number;
-  /** Total loss: mean of the per-type losses plus `regCoeff * reg` (plus the encoder terms when weighted). */
+  /** Total loss: `lossJepa + regCoeff * reg + encVarCoeff * encVar + encCovCoeff * encCov`. */
   readonly loss: number;
+  /** The prediction term: the mean of the per-type losses (the reference's `loss_jepa`). */
+  readonly lossJepa: number;
   /** Loss of each mask type. */
   readonly lossPerType: readonly number[];
   /** The variance-regulariser term (computed even when its weight is 0). */
@@ -99,10 +105,9 @@ export class Trainer {
   readonly optimizer: AdamW;
   readonly schedules: { readonly lr: WarmupCosineSchedule; readonly wd: CosineWDSchedule; readonly momentum: LinearMomentumSchedule };
   readonly seed: number;
-  /** The next iteration to run (= steps done); restored by `loadCheckpoint`. */
-  iteration = 0;
-  /** The masking generator, seeded from `seed`; part of the checkpoint. */
-  rng: Rng;
+  private next = 0;
+  /** The masking generator, seeded from `seed`; part of the state. */
+  private rng: Rng;
   private readonly encoderVars: Map<string, tf.Variable>;
   private readonly predictorVars: Map<string, tf.Variable>;
   private readonly byTfName = new Map<string, { module: 'encoder' | 'predictor'; name: string }>();
@@ -145,6 +150,11 @@ export class Trainer {
     this.rng = createRng(deriveSeed(seed, MASK_RNG_STREAM));
   }
 
+  /** The next iteration to run (= steps done); set by `restore`. */
+  get iteration(): number {
+    return this.next;
+  }
+
   /** Training stops after `epochs * ipe` iterations. */
   get totalIterations(): number {
     return this.config.optimization.epochs * this.config.optimization.ipe;
@@ -157,14 +167,16 @@ export class Trainer {
    * and predictor only; per-module clipping after warmup; AdamW with the scheduled LR and WD; EMA
    * with the scheduled momentum. Throws NonFiniteLossError (loss or a gradient norm not finite) or
    * DegenerateStepError (loss or a gradient norm exactly 0: nothing was computed) before touching
-   * the weights, after a crash checkpoint when `checkpoint.dir` is set.
+   * the weights. A step that throws, for any reason, leaves the trainer as it was before it: weights,
+   * optimiser, iteration and the masking generator (rewound), so `snapshot()` then is the state
+   * before the failed step (what an app saves as a crash checkpoint).
    *
    * @example
    * const metrics = await trainer.step(clips);
    */
   async step(clips: tf.Tensor): Promise<StepMetrics> {
-    assertGradientsRegistered();
-    const i = this.iteration;
+    assertGradientsRegistered('Trainer.step');
+    const i = this.next;
     const c = this.config;
     const grid = this.gridOf(clips);
     const batchSize = clips.shape[0];
@@ -174,11 +186,12 @@ export class Trainer {
     const momentum = this.targetEncoder ? this.schedules.momentum.forIteration(i) : 1;
 
     const rngBefore = this.rng.getState();
-    const pairs = this.masking.sample({ grid, batchSize, rng: this.rng, step: i });
-    assertValidMaskPairs(pairs, { grid, batchSize, numMaskTypes: this.masking.numMaskTypes, allowOverlap: this.masking.contextMayOverlapTarget ?? false });
-    const masks: MaskTensors[] = pairs.map((p, k) => ({ context: indexBatchTensor(p.context), target: indexBatchTensor(p.target), maskIndex: k }));
-    const toDispose: tf.Tensor[] = masks.flatMap((m) => [m.context, m.target]);
+    const toDispose: tf.Tensor[] = [];
     try {
+      const pairs = this.masking.sample({ grid, batchSize, rng: this.rng, step: i });
+      assertValidMaskPairs(pairs, { grid, batchSize, numMaskTypes: this.masking.numMaskTypes, allowOverlap: this.masking.contextMayOverlapTarget ?? false });
+      const masks: MaskTensors[] = pairs.map((p, k) => ({ context: indexBatchTensor(p.context), target: indexBatchTensor(p.target), maskIndex: k }));
+      toDispose.push(...masks.flatMap((m) => [m.context, m.target]));
       const targets = this.targetEncoder
         ? featureTargets(this.targetEncoder, clips, masks, c.loss.targetLayerNormEps)
         : tf.tidy(() => {
@@ -231,12 +244,6 @@ export class Trainer {
       // throwing leaves zeros): both stop the run before the weights change.
       const zero = [loss === 0 && 'loss 0', encNorm === 0 && 'encoder gradient norm 0', predNorm === 0 && 'predictor gradient norm 0'].filter(Boolean);
       if (!Number.isFinite(loss) || !Number.isFinite(encNorm) || !Number.isFinite(predNorm) || zero.length > 0) {
-        let crashPath: string | null = null;
-        const dir = c.checkpoint.dir;
-        if (dir !== null) {
-          this.rng = restoreRng(rngBefore); // the crash checkpoint is the state before this step
-          crashPath = await saveCheckpoint(this, dir, { name: `crash-${checkpointName(i)}`, updateLatest: false });
-        }
         const state = {
           loss: shown(loss),
           lr,
@@ -244,26 +251,25 @@ export class Trainer {
           momentum,
           gradNorm: { encoder: shown(encNorm), predictor: shown(predNorm) },
           lossPerType: lossPerType.map(shown),
-          crashCheckpoint: crashPath,
         };
-        const where = crashPath ? `a crash checkpoint of the weights before this step is in ${crashPath}; ` : '';
         if (zero.length > 0 && Number.isFinite(loss) && Number.isFinite(encNorm) && Number.isFinite(predNorm)) {
-          throw new DegenerateStepError(i, zero.join(', '), state, `${where}the backend probably failed without throwing: rerun with --backend wasm (or cpu) to check`);
+          throw new DegenerateStepError(i, zero.join(', '), state, 'the backend probably failed without throwing: rerun with --backend wasm (or cpu) to check');
         }
-        throw new NonFiniteLossError(i, state, crashPath ? `${where}lower the learning rate or check the data` : undefined);
+        throw new NonFiniteLossError(i, state);
       }
 
       this.optimizer.setLearningRate(lr);
       this.optimizer.setWeightDecay(wd);
       this.optimizer.applyGradients(finalGrads);
       if (this.targetEncoder) emaUpdate(this.targetEncoder.variables(), this.encoder.variables(), momentum);
-      this.iteration = i + 1;
+      this.next = i + 1;
       tf.dispose(toDispose);
       toDispose.length = 0;
       return {
         iteration: i,
         epoch,
         loss,
+        lossJepa: lossPerType.reduce((a, b) => a + b, 0) / lossPerType.length,
         lossPerType,
         reg,
         encVar,
@@ -278,41 +284,96 @@ export class Trainer {
         featureSpread: spread,
         numTensors: tf.memory().numTensors,
       };
+    } catch (error) {
+      this.rng = restoreRng(rngBefore); // a failed step leaves no trace: the next attempt draws the same masks
+      throw error;
     } finally {
       tf.dispose(toDispose);
     }
   }
 
   /**
-   * Saves the full training state into `root/step-XXXXXXXX` atomically and points `root/latest` at it.
-   * See {@link saveCheckpoint}.
+   * The masks the next `step` on clips of token grid `grid` will use, drawn from a copy of the
+   * masking generator (the trainer's own stream does not move).
    *
    * @example
-   * await trainer.saveCheckpoint('runs/tiny');
+   * const pairs = trainer.peekMasks({ t: 4, h: 4, w: 4 }, 8); // e.g. to render them before training
    */
-  saveCheckpoint(root: string): Promise<string> {
-    return saveCheckpoint(this, root);
+  peekMasks(grid: Grid, batchSize: number): readonly MaskPair[] {
+    return this.masking.sample({ grid, batchSize, rng: restoreRng(this.rng.getState()), step: this.next });
   }
 
   /**
-   * Restores a checkpoint (a checkpoint directory, or a run directory's `latest`). See {@link loadCheckpoint}.
+   * The whole training state as a plain value (weights as official-name state dicts, AdamW moments,
+   * iteration, masking generator, configs, schedule values): what checkpoints store and
+   * {@link restore} loads. Nothing in it aliases the trainer's tensors.
    *
    * @example
-   * await trainer.loadCheckpoint('runs/tiny');
+   * await saveCheckpoint(await trainer.snapshot(), 'runs/tiny/checkpoints');
    */
-  loadCheckpoint(path: string): ReturnType<typeof loadCheckpoint> {
-    return loadCheckpoint(this, path);
+  async snapshot(): Promise<TrainerState> {
+    const i = this.next;
+    const optimizer = await this.optimizer.getState();
+    const encoder = await this.encoder.stateDict();
+    const predictor = await this.predictor.stateDict();
+    const targetEncoder = this.targetEncoder ? await this.targetEncoder.stateDict() : null;
+    return {
+      iteration: i,
+      seed: this.seed,
+      config: this.config,
+      rng: this.rng.getState(),
+      masking: { name: this.masking.name, numMaskTypes: this.masking.numMaskTypes },
+      models: { encoder: this.encoder.config, predictor: this.predictor.config },
+      weights: { encoder, predictor, targetEncoder },
+      optimizer,
+      schedules: {
+        lr: this.schedules.lr.forIteration(i),
+        wd: this.schedules.wd.forIteration(i),
+        momentum: this.schedules.momentum.forIteration(i),
+        lrCounter: i + 1,
+        momentumIndex: i,
+        lastLr: this.schedules.lr.forIteration(Math.max(0, i - 1)),
+      },
+    };
   }
 
   /**
-   * Writes the official `torch.save` layout (`encoder`, `predictor`, `target_encoder` with
-   * `module.backbone.` prefixes, `epoch`, ...). See {@link exportOfficial}.
+   * Loads a state from {@link snapshot} or `loadCheckpoint` into this trainer (built with the same
+   * architecture and masking strategy): the three models (strict loads), AdamW moments and steps,
+   * the iteration and the masking generator, so the next `step` continues exactly where the saved
+   * run stopped. Returns the config keys that differ from this trainer's own config (this trainer's
+   * config wins). Refuses another masking strategy or objective with a CheckpointError.
    *
    * @example
-   * await trainer.exportOfficial('runs/tiny/jepa-latest.pth.tar');
+   * const { configDiffers } = trainer.restore(await loadCheckpoint('runs/tiny/checkpoints'));
    */
-  exportOfficial(path: string, info?: { loss?: number; batchSize?: number }): Promise<void> {
-    return exportOfficial(this, path, info);
+  restore(state: TrainerState & { readonly dir?: string }): { iteration: number; configDiffers: string[] } {
+    const where = state.dir ?? 'trainer state';
+    if (state.masking.numMaskTypes !== this.masking.numMaskTypes || state.masking.name !== this.masking.name) {
+      throw new CheckpointError(`${where}: masking`, {
+        expected: `"${this.masking.name}" with ${this.masking.numMaskTypes} mask types (this trainer)`,
+        received: `"${state.masking.name}" with ${state.masking.numMaskTypes}`,
+      });
+    }
+    if ((state.weights.targetEncoder === null) !== (this.targetEncoder === null)) {
+      throw new CheckpointError(`${where}: target encoder`, {
+        expected: this.targetEncoder ? 'a target encoder (features objective)' : 'none (pixels objective)',
+        received: state.weights.targetEncoder ? 'one' : 'none',
+      });
+    }
+    if (!Number.isSafeInteger(state.iteration) || state.iteration < 0) {
+      throw new CheckpointError(`${where}: iteration`, { expected: 'an integer >= 0', received: String(state.iteration) });
+    }
+    const rng = restoreRng(state.rng);
+    this.encoder.loadStateDict(state.weights.encoder, { file: `${where} (encoder)` });
+    this.predictor.loadStateDict(state.weights.predictor, { file: `${where} (predictor)` });
+    if (this.targetEncoder && state.weights.targetEncoder) this.targetEncoder.loadStateDict(state.weights.targetEncoder, { file: `${where} (target encoder)` });
+    this.optimizer.setState(state.optimizer);
+    this.rng = rng;
+    this.next = state.iteration;
+    const configDiffers: string[] = [];
+    configDifferences(state.config, this.config, '', configDiffers);
+    return { iteration: state.iteration, configDiffers };
   }
 
   /** Frees the target encoder and optimiser state (not the encoder and predictor you passed in). */
@@ -350,22 +411,19 @@ export class Trainer {
   }
 }
 
+function configDifferences(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      configDifferences((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key, out);
+    }
+  } else if (a !== b) {
+    out.push(path);
+  }
+}
+
 /** JSON turns NaN and Infinity into null; keep them readable in error messages. */
 function shown(x: number): number | string {
   return Number.isFinite(x) ? x : String(x);
-}
-
-/** tfjs-core alone registers no gradient functions; `@tensorflow/tfjs` and tfjs-node do. */
-function assertGradientsRegistered(): void {
-  for (const kernel of ['BatchMatMul', 'RealDiv', 'GatherV2', 'Erf']) {
-    if (tf.getGradient(kernel) === undefined) {
-      throw new BackendError('Trainer.step: tfjs gradients', {
-        expected: 'registered gradient functions (the step differentiates encoder and predictor)',
-        received: `none registered for kernel "${kernel}"`,
-        hint: "import '@tensorflow/tfjs' or '@tensorflow/tfjs-node' once in your app (they register them), or import '@tensorflow/tfjs-core/dist/register_all_gradients'",
-      });
-    }
-  }
 }
 
 function checkModels(config: TrainerConfig, encoder: EncoderModel, predictor: PredictorModel, masking: MaskingStrategy): void {

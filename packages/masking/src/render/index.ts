@@ -1,5 +1,3 @@
-export { crc32 } from './crc32';
-export { encodePng } from './png';
 export { ROLE_BOTH, ROLE_CONTEXT, ROLE_NEITHER, ROLE_TARGET, maskRoles } from './mask-roles';
 export type { MaskRole } from './mask-roles';
 export { renderMasksText } from './render-text';

@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { expect } from 'vitest';
-import { crc32 } from './crc32';
+import { crc32 } from '@vjepa/io';
 
 /** A small PNG reader for tests: checks signature and CRCs, returns size and RGBA pixels. */
 export function decodePng(png: Uint8Array): { width: number; height: number; rgba: Uint8Array; chunks: string[] } {

@@ -1,7 +1,7 @@
 import { ConfigError } from '@vjepa/errors';
 import type { Grid, MaskPair } from '../specification';
 import { maskRoles } from './mask-roles';
-import { encodePng } from './png';
+import { encodePng } from '@vjepa/io';
 
 /**
  * RGBA colour per role: neither, context, target, both.

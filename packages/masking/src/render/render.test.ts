@@ -4,7 +4,7 @@ import { fullContext } from '../full-context';
 import { indexBatchFromRows } from '../index-batch';
 import { RELEASED_MASK_TYPES } from '../mask-type-config';
 import { multiblock3d } from '../multiblock-3d';
-import { createRng } from '../rng';
+import { createRng } from '@vjepa/rng';
 import type { MaskPair } from '../specification';
 import { MASK_COLOURS, ROLE_BOTH, ROLE_CONTEXT, ROLE_NEITHER, ROLE_TARGET, maskRoles, masksImageLayout, renderMasksPng, renderMasksText } from './index';
 import { decodePng } from './png-reader.test-util';

@@ -1,5 +1,5 @@
 import { MaskError } from '@vjepa/errors';
-import { createRng } from '../rng';
+import { createRng } from '@vjepa/rng';
 import { describe, expect, it } from 'vitest';
 import { fullContext } from '../full-context';
 import { indexBatchFromRows } from '../index-batch';

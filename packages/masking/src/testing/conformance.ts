@@ -1,5 +1,5 @@
 import { MaskError } from '@vjepa/errors';
-import { createRng } from '../rng';
+import { createRng } from '@vjepa/rng';
 import type { Grid, MaskPair, MaskingStrategy } from '../specification';
 import { validateMaskPairs, type MaskProblemReason } from '../validate-mask-pairs';
 

@@ -1,0 +1,30 @@
+// Architecture: from a checkpoint's manifest, a config file or a preset
+export { archFromConfig, archFromPreset, clipOf, parseArchConfig, readArchConfig } from './arch';
+export type { EvalArch } from './arch';
+export { openCheckpoint } from './open-checkpoint';
+export type { OpenedCheckpoint } from './open-checkpoint';
+
+// Frozen features: encoders, clips in, features out, and their cache keyed by the weights
+export { describeStateDict, loadEncoder, weightsKey } from './encoder-source';
+export type { EncoderSpec, LoadedEncoder } from './encoder-source';
+export { detectLayout, readClipNpy, toChannelsLast } from './clip-input';
+export type { ClipLayout, NpyClips } from './clip-input';
+export { encodeClips } from './encode';
+export type { EncodeOptions, Pool } from './encode';
+export { cachedFeatures, featureKey } from './feature-cache';
+export type { FeatureOptions, Features } from './feature-cache';
+export { extractFeatures } from './extract';
+export type { ExtractOptions, ExtractResult } from './extract';
+
+// Probes over seeds, the embedded suite, reports
+export { probeCost, runProbe, runProbesHere } from './run-probe';
+export type { ProbeKind, ProbeRunOptions, ProbeRunResult, ProbeRunner, ProbeUnit } from './run-probe';
+export { MOVING_MNIST_SEEDS, probeSets } from './probe-sets';
+export type { ProbeDataset } from './probe-sets';
+export { runProbeEval } from './probe-eval';
+export type { ProbeEvalOptions } from './probe-eval';
+export { SUITE_DEFAULTS, SUITE_TASKS, chanceBound, marginNote, runSuite } from './suite';
+export type { SuiteOptions, SuiteResult } from './suite';
+export { confusionPng } from './confusion-png';
+export { markdownTable, pct, writeReport } from './report';
+export type { ResultRow } from './report';

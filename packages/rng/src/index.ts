@@ -1,0 +1,2 @@
+export { createRng, deriveSeed, restoreRng } from './rng';
+export type { Rng, RngState } from './rng';

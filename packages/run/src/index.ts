@@ -1,0 +1,27 @@
+// One config: the sections of the packages that own them, composed under the official names
+export { BACKENDS, checkRunConfig, loggingSection, metaSection, runConfigSchema } from './schema';
+export type { RunConfig } from './schema';
+export { DEFAULT_CONFIG } from './defaults';
+export { DEFAULT_PRESET, findConfigsDir, loadConfig, presetPath, validateConfig } from './load-config';
+export type { LoadConfigOptions } from './load-config';
+export { mergeLayers, overridesToLayer, parseConfigYaml, parseSetOverride } from './layers';
+export type { Mapping, SetOverride } from './layers';
+
+// What a config builds: masks, data, models and trainer
+export { checkStrategyForRun, gridOf, loadStrategyModule, parseModuleSpec, strategyForConfig } from './masking-strategy';
+export type { StrategyFactory } from './masking-strategy';
+export { createBatchSource, datasetForConfig } from './data-source';
+export { INIT_SEED_OFFSETS, buildModels, createTrainingSession } from './training-session';
+export type { TrainingSession } from './training-session';
+
+// A run: its folder, logs, the training loop, and train-then-evaluate
+export { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic } from './run-folder';
+export type { RunPaths } from './run-folder';
+export { CSV_COLUMNS, MetricsLog } from './metrics-log';
+export type { StepRecord } from './metrics-log';
+export { curvesPng, tickLabel } from './curves-png';
+export type { Series } from './curves-png';
+export { runTraining } from './run-training';
+export type { BackendInfo, RunResult, RunTrainingOptions } from './run-training';
+export { mainRunConfig, objectiveFolder, trainAll, trainThenEvaluate } from './train-then-evaluate';
+export type { RemoteTraining, TrainAllOptions, Training } from './train-then-evaluate';

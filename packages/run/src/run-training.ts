@@ -1,0 +1,225 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { SkippedItem } from '@vjepa/data';
+import { DegenerateStepError, NonFiniteLossError } from '@vjepa/errors';
+import type { MaskPair } from '@vjepa/masking';
+import { renderMasksPng } from '@vjepa/masking/render';
+import { encoderSize } from '@vjepa/vit';
+import { curvesPng } from './curves-png';
+import { createBatchSource } from './data-source';
+import { gridOf, strategyForConfig } from './masking-strategy';
+import { MetricsLog, type StepRecord } from './metrics-log';
+import { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic, type RunPaths } from './run-folder';
+import type { RunConfig } from './schema';
+import { type TrainingSession, createTrainingSession } from './training-session';
+
+/**
+ * The tfjs backend a run trains on, as the app set it up (recorded in `summary.json`).
+ *
+ * @example
+ * const backend: BackendInfo = { name: 'wasm', detail: 'tfjs-backend-wasm (SIMD, 1 thread)' };
+ */
+export interface BackendInfo {
+  name: string;
+  detail: string;
+  /** What was tried before it, and why it was skipped. */
+  tried?: readonly unknown[];
+}
+
+/**
+ * Options of {@link runTraining}.
+ *
+ * @example
+ * const controller = new AbortController();
+ * await runTraining(config, { signal: controller.signal, onStep: (r) => console.log(r.iteration, r.loss) });
+ */
+export interface RunTrainingOptions {
+  /** Aborting stops after the current step, saves a checkpoint and returns `status: 'interrupted'`. */
+  signal?: AbortSignal;
+  /** Called after every step with its record (the trainer's metrics plus timings). */
+  onStep?: (record: StepRecord, totalSteps: number) => void;
+  /** Where messages go (resume, skipped files, checkpoints, outputs); default console.log. */
+  log?: (line: string) => void;
+  /** Directory relative `mask_strategy_module` paths resolve from; default the working directory. */
+  baseDir?: string;
+  /** The backend the app set up (training runs on whatever tfjs backend is active). */
+  backend?: BackendInfo;
+}
+
+/**
+ * What a run did and where its outputs are.
+ *
+ * @example
+ * const result = await runTraining(config);
+ * console.log(result.status, result.paths.folder, result.skipped.length);
+ */
+export interface RunResult {
+  status: 'completed' | 'interrupted';
+  backend: BackendInfo;
+  /** Step the run started (or resumed) at, and the step it stopped at. */
+  startStep: number;
+  endStep: number;
+  totalSteps: number;
+  resumedFrom: string | null;
+  /** The last checkpoint directory (what evaluation opens). */
+  checkpoint: string | null;
+  /** The official `.pth.tar` export (for PyTorch users), written when the run completes. */
+  encoderExport: string | null;
+  paths: RunPaths;
+  /** Input items skipped because they were missing, unreadable, truncated or too short. */
+  skipped: SkippedItem[];
+  /** Clips per second over the steps of this process (data loading included). */
+  clipsPerSec: number;
+  wallSeconds: number;
+  finalLoss: number | null;
+  /** `tf.memory().numTensors` after the first step and after the last (equal when nothing leaks). */
+  numTensors: { afterFirstStep: number; atEnd: number };
+}
+
+/**
+ * Trains V-JEPA as the config says, on the active tfjs backend: the masking strategy (checked by the
+ * conformance kit), the data, models and trainer; resumes from the latest checkpoint in the run
+ * folder (unless `meta.load_checkpoint` is false); logs every step's metrics to `metrics.jsonl` and
+ * the official CSV; checkpoints every `logging.checkpoint_every` steps, at the end and on abort; then
+ * writes the loss/LR curves, one batch's masks and the official `.pth.tar` export. A step that
+ * computes garbage (`NonFiniteLossError`, `DegenerateStepError`) stops the run at its last good
+ * checkpoint: the state before that step is saved as a crash checkpoint and the error says where both are.
+ *
+ * @example
+ * import { loadConfig, runTraining } from '@vjepa/run';
+ * const result = await runTraining(loadConfig({ set: ['optimization.epochs=1'] }));
+ */
+export async function runTraining(config: RunConfig, options: RunTrainingOptions = {}): Promise<RunResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const strategy = await strategyForConfig(config, options.baseDir);
+  const backend: BackendInfo = options.backend ?? { name: tf.getBackend(), detail: 'set up by the caller' };
+  const paths = runPaths(config);
+  const savedBefore = readSavedConfig(paths);
+  prepareRunFolder(paths, config);
+  if (savedBefore !== null && savedBefore !== readSavedConfig(paths)) log(`note: the config differs from the one saved in ${paths.config} earlier; the new one is saved.`);
+  const grid = gridOf(config);
+  const size = encoderSize(config.model);
+  log(
+    `model: encoder D ${size.embedDim} depth ${size.depth} heads ${size.numHeads}, predictor ${config.model.pred_embed_dim}x${config.model.pred_depth}; ` +
+      `clips ${config.data.num_frames}x${config.data.crop_size}x${config.data.crop_size}, grid ${grid.t}x${grid.h}x${grid.w}; masks: ${strategy.name} (${strategy.numMaskTypes} type(s)); objective ${config.meta.objective}`,
+  );
+  const data = await createBatchSource(config, (item) => log(`skipped ${item.source}: ${item.reason}`));
+  const session = createTrainingSession(config, strategy, paths.checkpoints);
+  const metrics = new MetricsLog(paths.folder, config.logging.write_tag, { ipe: config.optimization.ipe });
+  try {
+    let resumedFrom: string | null = null;
+    const latest = config.meta.load_checkpoint ? await session.latest() : null;
+    const from = latest?.path ?? config.meta.read_checkpoint;
+    if (from !== null && from !== undefined) {
+      const step = await session.resume(from);
+      resumedFrom = from;
+      log(`resumed from ${from} at step ${step}`);
+    }
+    const startStep = session.nextStep;
+    const totalSteps = session.totalSteps;
+    metrics.truncateAfter(startStep);
+    log(`training steps ${startStep} -> ${totalSteps} (${config.optimization.epochs} epochs x ${config.optimization.ipe} ipe, batch ${config.data.batch_size}); run folder ${paths.folder}`);
+    const t0 = performance.now();
+    let firstMasks: readonly MaskPair[] | null = null;
+    let lastSaved: { step: number; path: string } | null = null;
+    let afterFirstStep = -1;
+    let finalLoss: number | null = null;
+    let step = startStep;
+    let clips = 0;
+    while (step < totalSteps && !options.signal?.aborted) {
+      const tIter = performance.now();
+      const batch = await data.batch(step);
+      firstMasks ??= session.peekMasks(config.data.batch_size);
+      const tStep = performance.now();
+      let m;
+      try {
+        m = await session.step(batch);
+      } catch (error) {
+        throw await stopAtLastGood(error, session, lastSaved ?? (await session.latest()), log);
+      }
+      const now = performance.now();
+      step += 1;
+      clips += config.data.batch_size;
+      if (afterFirstStep < 0) afterFirstStep = tf.memory().numTensors;
+      const record: StepRecord = { ...m, stepMs: now - tStep, wallMs: now - tIter, clipsPerSec: (clips * 1000) / (now - t0) };
+      finalLoss = m.loss;
+      metrics.append(record);
+      options.onStep?.(record, totalSteps);
+      if (step % config.logging.checkpoint_every === 0 && step < totalSteps) {
+        lastSaved = { step, path: await session.save() };
+        log(`checkpoint saved: step ${step} -> ${lastSaved.path}`);
+      }
+    }
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const interrupted = step < totalSteps;
+    if (lastSaved?.step !== step && step > startStep) {
+      lastSaved = { step, path: await session.save() };
+      log(`checkpoint saved: step ${step} -> ${lastSaved.path}`);
+    }
+    const checkpoint = lastSaved?.path ?? (await session.latest())?.path ?? null;
+    if (interrupted) log(`interrupted at step ${step}; checkpoint ${checkpoint ?? '(none)'}; rerun the same command to resume`);
+    let encoderExport: string | null = null;
+    writeFileSync(paths.curves, curvesFromLog(metrics, session));
+    if (firstMasks !== null) {
+      const layout = renderMasksPng(firstMasks, grid, { samples: [0, 1].filter((b) => b < config.data.batch_size) });
+      writeFileSync(paths.masks, layout);
+    }
+    if (!interrupted) {
+      // A run that was already complete keeps its export byte for byte (a rewrite would lose the
+      // final loss it records).
+      const unchanged = step === startStep && existsSync(paths.encoderExport);
+      encoderExport = unchanged ? paths.encoderExport : await session.exportEncoder(paths.encoderExport);
+      if (unchanged) log(`already complete at step ${step}: kept ${paths.encoderExport}`);
+    }
+    const result: RunResult = {
+      status: interrupted ? 'interrupted' : 'completed',
+      backend,
+      startStep,
+      endStep: step,
+      totalSteps,
+      resumedFrom,
+      checkpoint,
+      encoderExport,
+      paths,
+      skipped: data.skipped(),
+      clipsPerSec: wallSeconds > 0 ? clips / wallSeconds : 0,
+      wallSeconds,
+      finalLoss,
+      numTensors: { afterFirstStep, atEnd: tf.memory().numTensors },
+    };
+    writeJsonAtomic(paths.summary, { ...result, backend: { name: backend.name, detail: backend.detail, tried: backend.tried }, paths: undefined, folder: paths.folder });
+    return result;
+  } finally {
+    session.dispose();
+  }
+}
+
+/**
+ * A step that computed garbage (NonFiniteLossError, DegenerateStepError) left the weights untouched:
+ * save that state as a crash checkpoint beside the regular ones (not named by `latest`, so a rerun
+ * resumes from the last good checkpoint), and return the error to stop with, the same kind, saying
+ * where the run stopped and how to go on. Any other error is returned as it is.
+ */
+async function stopAtLastGood(error: unknown, session: TrainingSession, lastGood: { step: number; path: string } | null, log: (line: string) => void): Promise<unknown> {
+  const nonFinite = NonFiniteLossError.isInstance(error);
+  if (!nonFinite && !DegenerateStepError.isInstance(error)) return error;
+  const failed = error as NonFiniteLossError | DegenerateStepError;
+  const crash = await session.saveCrash();
+  const where = lastGood ? `the last good checkpoint is ${lastGood.path} (step ${lastGood.step}); rerunning resumes there` : 'no checkpoint was saved before it; rerunning starts from step 0';
+  const hint = `stopped at the last good checkpoint: ${where}. The state before the failed step is in ${crash}. ${nonFinite ? 'Lower the learning rate or check the data.' : 'The backend probably failed without throwing: rerun with --backend wasm (or cpu) to check.'}`;
+  log(`step ${failed.step} failed: ${failed.message.split(': ')[0]}; ${where}`);
+  const state = { ...failed.state, crashCheckpoint: crash, lastGoodCheckpoint: lastGood?.path ?? null };
+  if (nonFinite) return new NonFiniteLossError(failed.step, state, hint);
+  const head = failed.message.slice(0, failed.message.indexOf(': expected'));
+  return new DegenerateStepError(failed.step, /\((.*)\)$/.exec(head)?.[1] ?? 'see above', state, hint);
+}
+
+/** The loss and LR curves of every logged step (earlier processes of a resumed run included). */
+function curvesFromLog(metrics: MetricsLog, session: { lrAt(step: number): number }): Uint8Array {
+  const records = metrics.read();
+  const xs = records.map((r) => r.iteration);
+  return curvesPng([
+    { title: 'LOSS', xs, ys: records.map((r) => r.loss), color: [214, 39, 40, 255] },
+    { title: 'LR', xs, ys: xs.map((s) => session.lrAt(s)), color: [31, 119, 180, 255] },
+  ]);
+}
