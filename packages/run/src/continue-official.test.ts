@@ -58,6 +58,13 @@ describe('runTraining from an official training checkpoint (meta.read_checkpoint
     expect(again.some((l) => l.startsWith('resumed from') && l.endsWith('at step 6'))).toBe(true);
   });
 
+  it('refuses a config whose run ends at or before the checkpoint (nothing to train), saying which key to raise', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'vjepa-run-official-')), 'run');
+    await expect(runTraining(loadConfig({ set: fixtureRun(folder, ['optimization.epochs=1']) }), { log: () => {} })).rejects.toThrow(
+      /optimization\.epochs: expected more than the checkpoint's epoch 1: .*received 1 \(3 steps\): nothing left to train.*raise optimization\.epochs past 1/,
+    );
+  });
+
   it('refuses an architecture that differs from the file, listing the keys', async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'vjepa-run-official-')), 'run');
     let error: unknown;

@@ -1,7 +1,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SkippedItem } from '@vjepa/data';
-import { DegenerateStepError, NonFiniteLossError } from '@vjepa/errors';
+import { ConfigError, DegenerateStepError, NonFiniteLossError } from '@vjepa/errors';
 import type { MaskPair } from '@vjepa/masking';
 import { renderMasksPng } from '@vjepa/masking/render';
 import { encoderSize } from '@vjepa/vit';
@@ -117,6 +117,13 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
         const { step, epoch, notes } = await session.continueOfficial(from);
         log(`continuing the official training checkpoint ${from}: epoch ${epoch} x ipe ${config.optimization.ipe} -> step ${step} (weights, target encoder, AdamW state)`);
         for (const note of notes) log(`  ${note}`);
+        if (step >= session.totalSteps) {
+          throw new ConfigError('optimization.epochs', {
+            expected: `more than the checkpoint's epoch ${epoch}: it continues at step ${step} (epoch ${epoch} x ipe ${config.optimization.ipe}), where the official trainer would`,
+            received: `${config.optimization.epochs} (${session.totalSteps} steps): nothing left to train`,
+            hint: `raise optimization.epochs past ${epoch} to continue its schedule for more epochs (the schedules then span the new total, as in the official trainer)`,
+          });
+        }
       } else {
         const step = await session.resume(from);
         log(`resumed from ${from} at step ${step}`);
