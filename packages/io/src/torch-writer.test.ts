@@ -118,7 +118,7 @@ describe('writeTorchCheckpoint: Python tuples and int-keyed dicts (an optimizer 
     expect(Object.keys(back.opt.state)).toEqual(['1', '300']);
     expect(Object.keys(back.opt.state['1'])).toEqual(['step', 'exp_avg', 'exp_avg_sq']);
     expect(back.opt.state['1'].step.shape).toEqual([]);
-    expect(Array.from(back.opt.state['1'].exp_avg.data)).toEqual([0.5, -0.25]);
+    expect(Array.from(back.opt.state['1'].exp_avg.data as Float32Array)).toEqual([0.5, -0.25]);
     expect(back.opt.param_groups[0]).toEqual({ lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, foreach: null, params: [0, 1], empty: [], four: [1, 2, 3, 4] });
     const pkl = new TextDecoder('latin1').decode(readZip(writeTorchCheckpoint({ s: new Map([['a', m]]) })).read('archive/data.pkl'));
     expect(pkl.split('collections\nOrderedDict').length).toBe(2); // only the tensor's backward hooks name it
