@@ -21,6 +21,8 @@ export { openTorchCheckpoint, readTorchCheckpoint } from './torch-reader';
 export type { CheckpointValueKind, ReadTorchOptions, TorchCheckpoint } from './torch-reader';
 export { writeTorchCheckpoint } from './torch-writer';
 export type { WriteTorchOptions } from './torch-writer';
+export { isPythonTuple, pythonTuple } from './python-tuple';
+export type { PythonTuple } from './python-tuple';
 export { DEFAULT_PREFIXES, matchStateDict, selectStateDict, stripPrefixes } from './state-dict';
 export type { LoadReport, MatchStateDictOptions, SelectStateDictOptions } from './state-dict';
 export { readFileBytes, writeFileAtomic } from './files';

@@ -1,5 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pythonTuple } from './python-tuple';
 import { readSafetensors } from './safetensors';
 import { type TensorData, tensorData } from './tensor-data';
 import { readTorchCheckpoint } from './torch-reader';
@@ -97,3 +101,78 @@ describe('writeTorchCheckpoint', () => {
     expect(() => writeTorchCheckpoint(cyc)).toThrow(/cycle/);
   });
 });
+
+describe('writeTorchCheckpoint: Python tuples and int-keyed dicts (an optimizer state dict)', () => {
+  const step = tensorData('float32', [], new Float32Array([3]));
+  const m = tensorData('float32', [2], new Float32Array([0.5, -0.25]));
+  const opt = {
+    state: new Map<number, unknown>([
+      [1, new Map<string, unknown>([['step', step], ['exp_avg', m], ['exp_avg_sq', m]])],
+      [300, new Map<string, unknown>([['step', step]])],
+    ]),
+    param_groups: [{ lr: 0.001, betas: pythonTuple(0.9, 0.999), eps: 1e-8, weight_decay: 0, foreach: null, params: [0, 1], empty: pythonTuple(), four: pythonTuple(1, 2, 3, 4) }],
+  };
+
+  it('reads back with our reader: tuples as arrays, int keys as their decimal strings, Map values as plain dicts', () => {
+    const back = readTorchCheckpoint(writeTorchCheckpoint({ opt })) as { opt: { state: Record<string, Record<string, TensorData>>; param_groups: Record<string, unknown>[] } };
+    expect(Object.keys(back.opt.state)).toEqual(['1', '300']);
+    expect(Object.keys(back.opt.state['1'])).toEqual(['step', 'exp_avg', 'exp_avg_sq']);
+    expect(back.opt.state['1'].step.shape).toEqual([]);
+    expect(Array.from(back.opt.state['1'].exp_avg.data as Float32Array)).toEqual([0.5, -0.25]);
+    expect(back.opt.param_groups[0]).toEqual({ lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, foreach: null, params: [0, 1], empty: [], four: [1, 2, 3, 4] });
+    const pkl = new TextDecoder('latin1').decode(readZip(writeTorchCheckpoint({ s: new Map([['a', m]]) })).read('archive/data.pkl'));
+    expect(pkl.split('collections\nOrderedDict').length).toBe(2); // only the tensor's backward hooks name it
+  });
+
+  it('refuses keys that are neither strings nor integers', () => {
+    expect(() => writeTorchCheckpoint({ s: new Map([[1.5, 1]]) })).toThrow(/key at "s": expected a string or an integer key/);
+  });
+
+  const torchPython = pythonWithTorch();
+  // PyTorch 1.13's weights_only unpickler has no BINFLOAT (it cannot read a torch.save'd float either),
+  // so weights_only=True is used where this PyTorch reads a float that torch.save wrote with it.
+  it.skipIf(torchPython === null)('torch.load (weights_only=True where this PyTorch supports floats) reads int keys, tuples and a 0-d tensor as PyTorch writes them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vjepa-io-torch-'));
+    try {
+      const path = join(dir, 'opt.pth.tar');
+      await writeFile(path, writeTorchCheckpoint({ opt }));
+      const script = [
+        'import io, sys, torch',
+        'ref = io.BytesIO(); torch.save({"x": 1.5}, ref); ref.seek(0)',
+        'try: torch.load(ref, weights_only=True); safe = True',
+        'except Exception: safe = False',
+        'o = torch.load(sys.argv[1], weights_only=safe)["opt"]',
+        'assert type(o["state"]) is dict and sorted(o["state"]) == [1, 300], o["state"].keys()',
+        's = o["state"][1]',
+        'assert type(s) is dict and list(s) == ["step", "exp_avg", "exp_avg_sq"]',
+        'assert s["step"].shape == () and s["step"].dtype == torch.float32 and float(s["step"]) == 3.0',
+        'assert s["exp_avg"].tolist() == [0.5, -0.25]',
+        'g = o["param_groups"][0]',
+        'assert g["betas"] == (0.9, 0.999) and type(g["betas"]) is tuple and g["empty"] == () and g["four"] == (1, 2, 3, 4)',
+        'assert g["params"] == [0, 1] and g["foreach"] is None and type(g["weight_decay"]) is int',
+        'print("ok")',
+      ].join('\n');
+      expect(execFileSync(torchPython!, ['-c', script, path], { encoding: 'utf8' }).trim()).toBe('ok');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * A Python that imports torch (`VJEPA_TORCH_PYTHON`, else python3, python, /usr/bin/python3: a
+ * virtualenv's python3 may shadow the system one that has it), or null, printing one line saying the
+ * torch.load test is skipped.
+ */
+function pythonWithTorch(): string | null {
+  for (const python of [process.env.VJEPA_TORCH_PYTHON, 'python3', 'python', '/usr/bin/python3'].filter((p): p is string => !!p)) {
+    try {
+      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+      return python;
+    } catch {
+      // try the next name
+    }
+  }
+  console.log('skipping the torch.load check of writeTorchCheckpoint: no python3 with PyTorch here');
+  return null;
+}

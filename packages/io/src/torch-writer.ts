@@ -1,5 +1,6 @@
 import { CheckpointError } from '@vjepa/errors';
 import { PickleWriter } from './pickle-writer';
+import { isPythonTuple } from './python-tuple';
 import { contiguousStrides } from './strided';
 import { type DType, type TensorData, isTensorData, tensorBytes } from './tensor-data';
 import { writeZip } from './zip-writer';
@@ -31,13 +32,16 @@ export interface WriteTorchOptions {
 /**
  * Serialises dicts (of dicts) of {@link TensorData} and plain values (numbers, strings, booleans,
  * null, arrays, bigint) to the `torch.save` zip format, loadable by `torch.load(weights_only=True)`.
- * Dicts whose values are all tensors are written as `collections.OrderedDict` (as state dicts
- * are); each tensor gets its own storage `data/<n>`, shared only when the same object repeats.
- * Integral JS numbers are written as Python ints, others as floats.
+ * Plain objects whose values are all tensors are written as `collections.OrderedDict` (as state
+ * dicts are); a `Map` is always a plain `dict` and may have int keys (an optimizer's `state`
+ * `{0: {...}}`); arrays are lists and {@link pythonTuple} values tuples. Each tensor gets its own
+ * storage `data/<n>`, shared only when the same object repeats. Integral JS numbers are written as
+ * Python ints, others as floats.
  *
  * @example
  * const bytes = writeTorchCheckpoint({ target_encoder: sd, epoch: 10 });
  * await writeFileAtomic('checkpoint.pth.tar', bytes);
+ * writeTorchCheckpoint({ opt: { state: new Map([[0, new Map([['step', step]])]]), param_groups: [{ betas: pythonTuple(0.9, 0.999) }] } });
  */
 export function writeTorchCheckpoint(obj: unknown, opts: WriteTorchOptions = {}): Uint8Array {
   const folder = opts.folder ?? 'archive';
@@ -64,7 +68,24 @@ export function writeTorchCheckpoint(obj: unknown, opts: WriteTorchOptions = {})
     }
     if (active.has(v)) throw new CheckpointError(`writeTorchCheckpoint value at "${path}"`, { expected: 'no cycles', received: 'a cycle' });
     active.add(v);
-    if (Array.isArray(v)) {
+    if (isPythonTuple(v)) {
+      const n = v.items.length;
+      if (n === 0 || n > 3) p.mark();
+      v.items.forEach((x, i) => write(x, `${path}[${i}]`));
+      p.raw(n === 0 || n > 3 ? 0x74 : n === 1 ? 0x85 : n === 2 ? 0x86 : 0x87); // TUPLE, TUPLE1-3
+    } else if (v instanceof Map) {
+      p.raw(0x7d); // EMPTY_DICT
+      if (v.size > 0) {
+        p.mark();
+        for (const [k, x] of v) {
+          if (typeof k === 'string') p.str(k);
+          else if (typeof k === 'number' && Number.isSafeInteger(k)) p.int(k);
+          else throw new CheckpointError(`writeTorchCheckpoint key at "${path}"`, { expected: 'a string or an integer key', received: `${typeof k} ${String(k)}` });
+          write(x, `${path}[${String(k)}]`);
+        }
+        p.raw(0x75); // SETITEMS
+      }
+    } else if (Array.isArray(v)) {
       p.raw(0x5d); // EMPTY_LIST
       if (v.length > 0) {
         p.mark();

@@ -1,7 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SkippedItem } from '@vjepa/data';
-import { DegenerateStepError, NonFiniteLossError } from '@vjepa/errors';
+import { ConfigError, DegenerateStepError, NonFiniteLossError } from '@vjepa/errors';
 import type { MaskPair } from '@vjepa/masking';
 import { renderMasksPng } from '@vjepa/masking/render';
 import { encoderSize } from '@vjepa/vit';
@@ -111,9 +111,23 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
     const latest = config.meta.load_checkpoint ? await session.latest() : null;
     const from = latest?.path ?? config.meta.read_checkpoint;
     if (from !== null && from !== undefined) {
-      const step = await session.resume(from);
       resumedFrom = from;
-      log(`resumed from ${from} at step ${step}`);
+      if (isFile(from)) {
+        // an official training checkpoint (*.pth.tar): ours are directories
+        const { step, epoch, notes } = await session.continueOfficial(from);
+        log(`continuing the official training checkpoint ${from}: epoch ${epoch} x ipe ${config.optimization.ipe} -> step ${step} (weights, target encoder, AdamW state)`);
+        for (const note of notes) log(`  ${note}`);
+        if (step >= session.totalSteps) {
+          throw new ConfigError('optimization.epochs', {
+            expected: `more than the checkpoint's epoch ${epoch}: it continues at step ${step} (epoch ${epoch} x ipe ${config.optimization.ipe}), where the official trainer would`,
+            received: `${config.optimization.epochs} (${session.totalSteps} steps): nothing left to train`,
+            hint: `raise optimization.epochs past ${epoch} to continue its schedule for more epochs (the schedules then span the new total, as in the official trainer)`,
+          });
+        }
+      } else {
+        const step = await session.resume(from);
+        log(`resumed from ${from} at step ${step}`);
+      }
     }
     const startStep = session.nextStep;
     const totalSteps = session.totalSteps;
@@ -168,7 +182,7 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
       // A run that was already complete keeps its export byte for byte (a rewrite would lose the
       // final loss it records).
       const unchanged = step === startStep && existsSync(paths.encoderExport);
-      encoderExport = unchanged ? paths.encoderExport : await session.exportEncoder(paths.encoderExport);
+      encoderExport = unchanged ? paths.encoderExport : await session.exportEncoder(paths.encoderExport, { onWarning: (w) => log(`warning: ${w}`) });
       if (unchanged) log(`already complete at step ${step}: kept ${paths.encoderExport}`);
     }
     const result: RunResult = {
@@ -212,6 +226,15 @@ async function stopAtLastGood(error: unknown, session: TrainingSession, lastGood
   if (nonFinite) return new NonFiniteLossError(failed.step, state, hint);
   const head = failed.message.slice(0, failed.message.indexOf(': expected'));
   return new DegenerateStepError(failed.step, /\((.*)\)$/.exec(head)?.[1] ?? 'see above', state, hint);
+}
+
+/** True for an existing regular file (an official `.pth.tar`); our checkpoints are directories. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The loss and LR curves of every logged step (earlier processes of a resumed run included). */

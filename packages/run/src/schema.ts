@@ -15,7 +15,8 @@ export const BACKENDS = ['auto', 'tfjs-node-gpu', 'webgpu', 'wasm', 'cpu'] as co
 
 /**
  * The `meta` section (this package owns it): `seed`, `load_checkpoint` (ours: resume from the run
- * folder's latest checkpoint), `read_checkpoint` (a checkpoint to start from), ours `backend` and
+ * folder's latest checkpoint), `read_checkpoint` (a checkpoint to start from: our checkpoint directory,
+ * or an official training checkpoint file, `*.pth.tar`, continued with its AdamW state), ours `backend` and
  * `objective` (`pixels` is the paper's comparison); `eval_freq`, `use_sdpa`, `dtype` are accepted from
  * the official configs.
  *
@@ -26,7 +27,7 @@ export const metaSection = z
   .object({
     seed: nonNegativeInt,
     load_checkpoint: z.boolean(), // ours: true resumes from the latest checkpoint in logging.folder
-    read_checkpoint: z.string().min(1).nullable(), // a checkpoint to start from when the folder has none
+    read_checkpoint: z.string().min(1).nullable(), // a checkpoint to start from when the folder has none: one of our checkpoint directories, or an official training checkpoint file (*.pth.tar)
     backend: z.enum(BACKENDS), // ours
     objective: z.enum(['features', 'pixels']), // ours: pixels is the paper's comparison baseline
     // accepted from the official configs

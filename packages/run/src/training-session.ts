@@ -13,7 +13,9 @@ import {
   exportOfficial,
   loadCheckpoint,
   readCheckpointManifest,
+  readOfficialCheckpoint,
   saveCheckpoint,
+  stateFromOfficial,
   trainerConfigFromSections,
 } from '@vjepa/trainer';
 import { type VitConfig, VisionTransformer, vitConfigFromSections } from '@vjepa/vit';
@@ -88,8 +90,17 @@ export interface TrainingSession {
   latest(): Promise<{ path: string; step: number } | null>;
   /** Loads a checkpoint (models, optimiser, RNG, step); returns the step it resumes at. */
   resume(path: string): Promise<number>;
-  /** Writes the official `.pth.tar` export (for PyTorch users); returns the path. */
-  exportEncoder(path: string): Promise<string>;
+  /**
+   * Continues an official training checkpoint (`*.pth.tar`: the official trainer's, a released one, or
+   * our export): the three models (every key and shape checked), AdamW moments and step counts, at
+   * step `epoch * ipe`. Returns that step, the file's epoch and notes worth logging.
+   */
+  continueOfficial(path: string): Promise<{ step: number; epoch: number; notes: string[] }>;
+  /**
+   * Writes the official `.pth.tar` training checkpoint (weights, AdamW state, epoch: the official
+   * trainer continues it); returns the path. `onWarning` hears when the step is inside an epoch.
+   */
+  exportEncoder(path: string, options?: { onWarning?: (line: string) => void }): Promise<string>;
   /** LR at a step (for the LR curve). */
   lrAt(step: number): number;
   dispose(): void;
@@ -136,8 +147,14 @@ export function createTrainingSession(config: RunConfig, strategy: MaskingStrate
       return { path: manifest.dir, step: manifest.iteration };
     },
     resume: async (path) => trainer.restore(await loadCheckpoint(path)).iteration,
-    async exportEncoder(path) {
-      await exportOfficial(await trainer.snapshot(), path, { loss: lastLoss, batchSize: config.data.batch_size });
+    async continueOfficial(path) {
+      const ckpt = await readOfficialCheckpoint(path);
+      const { state, notes } = stateFromOfficial(ckpt, await trainer.snapshot());
+      return { step: trainer.restore(state).iteration, epoch: ckpt.epoch, notes };
+    },
+    async exportEncoder(path, options = {}) {
+      const info = await exportOfficial(await trainer.snapshot(), path, { loss: lastLoss, batchSize: config.data.batch_size });
+      if (info.warning !== null) options.onWarning?.(info.warning);
       return path;
     },
     lrAt: (step) => trainer.schedules.lr.forIteration(step),

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportOfficial, loadCheckpoint, readCheckpointManifest, readCheckpointModule, saveCheckpoint } from './checkpoint';
+import { loadCheckpoint, readCheckpointManifest, readCheckpointModule, saveCheckpoint } from './checkpoint';
+import { exportOfficial } from './official-checkpoint';
 import { createTrainer } from './trainer';
 import { tinyClips, tinyMasking, tinyModels } from './test-helpers';
 

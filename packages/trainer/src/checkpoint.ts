@@ -1,5 +1,5 @@
 import { CheckpointError } from '@vjepa/errors';
-import { type StateDict, type TensorData, readSafetensors, tensorData, writeFileAtomic, writeSafetensors, writeTorchCheckpoint } from '@vjepa/io';
+import { type StateDict, type TensorData, readSafetensors, tensorData, writeSafetensors } from '@vjepa/io';
 import type { AdamWState } from '@vjepa/optim';
 import type { RngState } from '@vjepa/rng';
 import { MANIFEST_FILE, readCheckpointFile, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
@@ -247,36 +247,4 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
     dir,
     manifest,
   };
-}
-
-function withPrefix(sd: StateDict, prefix: string): StateDict {
-  return Object.fromEntries(Object.entries(sd).map(([k, v]) => [prefix + k, v]));
-}
-
-/**
- * Writes a {@link TrainerState} in the official training-checkpoint layout with io's
- * `writeTorchCheckpoint` (a `torch.save` zip), so PyTorch users can `torch.load` our runs: `encoder`,
- * `predictor`, `target_encoder` state dicts with official names prefixed `module.backbone.`, `opt`
- * and `scaler` None, `epoch`, `loss`, `batch_size`, `world_size`, `lr` (of the last step). Written
- * atomically. An export for PyTorch users: our own readers use the checkpoint directory.
- *
- * @example
- * await exportOfficial(await trainer.snapshot(), 'runs/tiny/jepa-latest.pth.tar', { loss: last.loss, batchSize: 8 });
- */
-export async function exportOfficial(state: TrainerState, path: string, info: { loss?: number; batchSize?: number } = {}): Promise<void> {
-  const prefix = 'module.backbone.';
-  const w = state.weights;
-  const bytes = writeTorchCheckpoint({
-    encoder: withPrefix(w.encoder, prefix),
-    predictor: withPrefix(w.predictor, prefix),
-    target_encoder: w.targetEncoder ? withPrefix(w.targetEncoder, prefix) : null,
-    opt: null,
-    scaler: null,
-    epoch: Math.floor(state.iteration / state.config.optimization.ipe),
-    loss: info.loss ?? null,
-    batch_size: info.batchSize ?? null,
-    world_size: 1,
-    lr: state.schedules.lastLr ?? null,
-  });
-  await writeFileAtomic(path, bytes);
 }

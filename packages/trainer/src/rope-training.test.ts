@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportOfficial, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { exportOfficial } from './official-checkpoint';
 import { createTrainer } from './trainer';
 import { tinyClips, tinyMasking } from './test-helpers';
 

@@ -1,25 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, ConfigError, DegenerateStepError, NonFiniteLossError, ShapeError } from '@vjepa/errors';
 import { type Grid, type MaskPair, type MaskingStrategy, assertValidMaskPairs } from '@vjepa/masking';
-import {
-  AdamW,
-  CosineWDSchedule,
-  LinearMomentumSchedule,
-  WarmupCosineSchedule,
-  assertGradientsRegistered,
-  clipGradNorm,
-  emaUpdate,
-  gradNorm,
-  prefixed,
-  scheduleLength,
-  vjepaParamGroups,
-} from '@vjepa/optim';
+import { AdamW, assertGradientsRegistered, clipGradNorm, emaUpdate, gradNorm, prefixed, vjepaParamGroups } from '@vjepa/optim';
 import { type Rng, createRng, deriveSeed, restoreRng } from '@vjepa/rng';
 import { type TrainerConfig, type TrainerConfigInput, resolveTrainerConfig } from './config';
 import { type EncoderModel, type PredictorModel, trainableNamed } from './models';
 import { type MaskTensors, computeObjective, featureTargets, indexBatchTensor } from './objective';
 import { normalizedPixelTargets } from './pixels';
 import type { TrainerState } from './trainer-state';
+import { type TrainerSchedules, scheduleValues, trainerSchedules } from './trainer-schedules';
 import { gatherTokens } from '@vjepa/vit';
 
 /**
@@ -103,7 +92,7 @@ export class Trainer {
   readonly targetEncoder: EncoderModel | null;
   readonly masking: MaskingStrategy;
   readonly optimizer: AdamW;
-  readonly schedules: { readonly lr: WarmupCosineSchedule; readonly wd: CosineWDSchedule; readonly momentum: LinearMomentumSchedule };
+  readonly schedules: TrainerSchedules;
   readonly seed: number;
   private next = 0;
   /** The masking generator, seeded from `seed`; part of the state. */
@@ -126,12 +115,7 @@ export class Trainer {
     this.targetEncoder = this.config.loss.objective === 'features' ? encoder.clone({ trainable: false }) : null;
 
     const o = this.config.optimization;
-    const totalSteps = scheduleLength({ epochs: o.epochs, ipe: o.ipe, ipeScale: o.ipeScale });
-    this.schedules = {
-      lr: new WarmupCosineSchedule({ warmupSteps: o.warmupEpochs * o.ipe, startLr: o.startLr, refLr: o.lr, finalLr: o.finalLr, totalSteps }),
-      wd: new CosineWDSchedule({ refWd: o.weightDecay, finalWd: o.finalWeightDecay, totalSteps }),
-      momentum: new LinearMomentumSchedule({ start: o.ema[0], end: o.ema[1], totalSteps }),
-    };
+    this.schedules = trainerSchedules(this.config);
 
     this.encoderVars = prefixed('encoder.', trainableNamed(encoder));
     this.predictorVars = prefixed('predictor.', trainableNamed(predictor));
@@ -326,14 +310,7 @@ export class Trainer {
       models: { encoder: this.encoder.config, predictor: this.predictor.config },
       weights: { encoder, predictor, targetEncoder },
       optimizer,
-      schedules: {
-        lr: this.schedules.lr.forIteration(i),
-        wd: this.schedules.wd.forIteration(i),
-        momentum: this.schedules.momentum.forIteration(i),
-        lrCounter: i + 1,
-        momentumIndex: i,
-        lastLr: this.schedules.lr.forIteration(Math.max(0, i - 1)),
-      },
+      schedules: scheduleValues(this.schedules, i),
     };
   }
 
