@@ -3,7 +3,12 @@ import { ConfigError } from '@vjepa/errors';
 import { type EncoderSpec, type EvalArch, detectArch } from '@vjepa/eval';
 import { type OptionValues, archFromOptions, encoderFromOptions, int, str } from './cli-common';
 
-/** The options of the architecture read from a checkpoint's weights (no --config, no --preset). */
+/**
+ * The options of the architecture read from a checkpoint's weights (no --config, no --preset).
+ *
+ * @example
+ * parseArgs({ args, options: { ...ENCODER_OPTIONS, ...DETECT_OPTIONS } });
+ */
 export const DETECT_OPTIONS = {
   'num-heads': { type: 'string' },
 } as const;
