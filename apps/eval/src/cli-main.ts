@@ -1,8 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, VjepaError } from '@vjepa/errors';
-import { type ClipLayout, type EvalArch, type ProbeDataset, type ProbeKind, SUITE_DEFAULTS, extractFeatures, runProbeEval, runSuite } from '@vjepa/eval';
+import { type ClipLayout, type EvalArch, type ProbeDataset, type ProbeKind, SUITE_DEFAULTS, classifyWithProbe, extractFeatures, extractMasked, runProbeEval, runSuite } from '@vjepa/eval';
 import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
-import { ENCODER_OPTIONS, archFromOptions, choice, encoderFromOptions, int, need, setupBackendFromOptions, str, type OptionValues } from './cli-common';
+import { ENCODER_OPTIONS, archFromOptions, choice, int, need, setupBackendFromOptions, str, type OptionValues } from './cli-common';
+import { DETECT_OPTIONS, encoderAndArch, optionalInt } from './encoder-choice';
 import { runMain, runMainTraining } from './main-command';
 
 /** Top-level help of `vjepa-eval`. */
@@ -10,17 +11,22 @@ export const USAGE = `vjepa-eval: frozen evaluation and feature extraction for V
 
 Commands
   extract  features of clips (.npy), a video, or a folder of videos
-  probe    train and test a probe on frozen features (Moving MNIST tasks or "path label" indexes)
+  probe    train and test a probe on frozen features (Moving MNIST tasks or "path label" indexes),
+           or apply a trained one (--probe-checkpoint: V-JEPA 2 {"classifiers": [...]}, V-JEPA, Hugging Face)
   suite    the embedded evaluation: digit + direction tasks with random-init, one-frame and pixel controls
   main     train V-JEPA and the pixel control (as vjepa-train does), then the suite
 
 Architecture (extract, probe, suite without --run; not needed for a checkpoint directory of ours)
-  --config FILE         YAML/JSON with the official model and data sections
-  --preset NAME         tiny|small|base|large|huge|giant [--patch-size --tubelet-size --num-frames --crop-size]
+  --config FILE         YAML/JSON with the official model and data sections (model.use_rope: V-JEPA 2)
+  --preset NAME         tiny|small|base|large|huge|giant (vit_*_rope: V-JEPA 2 sizes), or a V-JEPA 2
+                        release vitl|vith|vitg|vitg-384 [--patch-size --tubelet-size --num-frames --crop-size]
+  neither (extract, probe, with a checkpoint file): read from the weights; V-JEPA 2 when there is no
+                        pos_embed [--num-heads N (when no preset has that size) --num-frames --crop-size]
 Checkpoint
   --checkpoint PATH     a vjepa-train run folder or checkpoint directory (read through its manifest),
-                        an official .pth.tar training checkpoint, or .safetensors
-  --key K               target_encoder (default) or encoder, for .pth.tar
+                        an official V-JEPA .pth.tar or V-JEPA 2 .pt training checkpoint (only the
+                        encoder used is read), .safetensors, or a Hugging Face V-JEPA 2 model.safetensors
+  --key K               target_encoder (default) or encoder, for .pth.tar / .pt
   --prefix P            key prefix inside a .safetensors file (default target_encoder when present)
 Common
   --backend B           auto (default), tfjs-node-gpu, webgpu, wasm, cpu
@@ -28,6 +34,13 @@ Common
 
 extract   --input clip.npy|video.mp4|folder --out features.npy|dir [--pool none|mean]
           [--layout channels-first|channels-last] [--stack] [--ffmpeg PATH]
+          --input clip.npy --indices ctx.npy [--predict tgt.npy --mask-index K] --out out.npy
+            features of the kept tokens [B, K, D]; with --predict, the checkpoint's predictor on them
+            (from the online encoder unless --key) predicts the target tokens [B, Kt, D]
+probe     --probe-checkpoint probe.pt --input clip.npy|video|folder --out logits.npy
+            [--classifier I] [--probe-heads N (default: the encoder's; V-JEPA 2 releases 16)]
+            a trained attentive probe: V-JEPA 2 {"classifiers": [...]}, V-JEPA {"classifier": ...},
+            or Hugging Face VJEPA2ForVideoClassification safetensors -> logits [items, classes]
 probe     --dataset moving-mnist [--task digit,direction] [--train-clips 400 --test-clips 200]
           | --train-index train.txt --test-index test.txt [--num-classes N]
           --out DIR [--probe attentive|linear|knn] [--seeds 3] [--epochs 20] [--probe-batch 64] [--lr 1e-3] [--cache DIR]
@@ -41,8 +54,10 @@ main      [--folder runs/main] [--set key=value ...] (passed to both trainings) 
                         suite: probe trainings on N worker threads. main: also the pixel control
                         trains in a child process while V-JEPA trains in this one.
 
-Example
+Examples
   vjepa-eval extract --checkpoint ckpt.pth.tar --config arch.yaml --input clip.npy --out features.npy
+  vjepa-eval extract --checkpoint vitl.pt --preset vitl --input clip.npy --out features.npy
+  vjepa-eval probe --checkpoint vitl.pt --preset vitl --probe-checkpoint ssv2-vitl-16x2x3.pt --input video.mp4 --out logits.npy
 `;
 
 const PROBE_OPTIONS = {
@@ -82,24 +97,62 @@ function probeKind(values: OptionValues): ProbeKind {
   return choice(values, 'probe', ['attentive', 'linear', 'knn'] as const, 'attentive');
 }
 
+const MASKED_OPTIONS = { indices: { type: 'string' }, predict: { type: 'string' }, 'mask-index': { type: 'string' } } as const;
+
 async function extract(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { ...ENCODER_OPTIONS, input: { type: 'string' }, out: { type: 'string' }, pool: { type: 'string' }, layout: { type: 'string' }, stack: { type: 'boolean' }, ffmpeg: { type: 'string' } });
+  const values = parse(argv, { ...ENCODER_OPTIONS, ...DETECT_OPTIONS, ...MASKED_OPTIONS, input: { type: 'string' }, out: { type: 'string' }, pool: { type: 'string' }, layout: { type: 'string' }, stack: { type: 'boolean' }, ffmpeg: { type: 'string' } });
   if (values.help) return io.log(USAGE), 0;
-  const encoder = encoderFromOptions(values, 'extract');
-  const arch = await archFromOptions(values);
+  need(values, 'checkpoint', 'extract');
   const input = need(values, 'input', 'extract');
   const out = need(values, 'out', 'extract');
   const layout = str(values, 'layout') === undefined ? undefined : choice<ClipLayout>(values, 'layout', ['channels-first', 'channels-last'], 'channels-last');
+  const indices = str(values, 'indices');
+  const targets = str(values, 'predict');
+  if (targets !== undefined && indices === undefined) throw new ConfigError('--predict', { expected: 'with --indices (the context tokens the predictor starts from)', received: `--predict ${targets} alone` });
+  if (indices !== undefined) {
+    for (const flag of ['pool', 'stack']) if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, { expected: 'no --pool or --stack with --indices', received: `--${flag}` });
+    // V-JEPA trains the predictor with the online encoder: predictions start from its features
+    const { arch, encoder } = await encoderAndArch(values, 'extract', io.log, targets !== undefined ? 'encoder' : undefined);
+    const maskIndex = optionalInt(values, 'mask-index', 0);
+    await setupBackendFromOptions(values, io.log);
+    await extractMasked({ arch, encoder, input, indices, targets, maskIndex, out, layout, batchSize: int(values, 'batch-size', 16, 1), log: io.log });
+    return 0;
+  }
+  if (values['mask-index'] !== undefined) throw new ConfigError('--mask-index', { expected: 'only with --predict', received: String(values['mask-index']) });
+  const { arch, encoder } = await encoderAndArch(values, 'extract', io.log);
   await setupBackendFromOptions(values, io.log);
   await extractFeatures({ arch, encoder, input, out, layout, pool: choice(values, 'pool', ['none', 'mean'] as const, 'none'), stack: values.stack === true, batchSize: int(values, 'batch-size', 16, 1), ffmpegPath: str(values, 'ffmpeg'), log: io.log });
   return 0;
 }
 
+/** `probe --probe-checkpoint`: a trained probe (V-JEPA 2 `{"classifiers": [...]}`, V-JEPA, Hugging Face) classifies clips. */
+async function classify(values: OptionValues, io: CliIo): Promise<number> {
+  for (const flag of ['task', 'train-index', 'test-index', 'dataset', 'num-classes', 'probe', 'seeds', 'epochs', 'probe-batch', 'lr', 'train-clips', 'test-clips', 'cache']) {
+    if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, { expected: 'no training options with --probe-checkpoint (it applies a trained probe)', received: `--${flag}` });
+  }
+  need(values, 'checkpoint', 'probe');
+  const probeCheckpoint = need(values, 'probe-checkpoint', 'probe');
+  const input = need(values, 'input', 'probe');
+  const out = need(values, 'out', 'probe');
+  const layout = str(values, 'layout') === undefined ? undefined : choice<ClipLayout>(values, 'layout', ['channels-first', 'channels-last'], 'channels-last');
+  const classifier = optionalInt(values, 'classifier', 0);
+  const probeHeads = optionalInt(values, 'probe-heads', 1);
+  const { arch, encoder } = await encoderAndArch(values, 'probe', io.log);
+  await setupBackendFromOptions(values, io.log);
+  await classifyWithProbe({ arch, encoder, probeCheckpoint, input, out, classifier, probeHeads, layout, batchSize: int(values, 'batch-size', 16, 1), ffmpegPath: str(values, 'ffmpeg'), log: io.log });
+  return 0;
+}
+
+const CLASSIFY_OPTIONS = { 'probe-checkpoint': { type: 'string' }, input: { type: 'string' }, classifier: { type: 'string' }, 'probe-heads': { type: 'string' }, layout: { type: 'string' } } as const;
+
 async function probe(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, dataset: { type: 'string' }, task: { type: 'string' }, 'train-index': { type: 'string' }, 'test-index': { type: 'string' }, 'num-classes': { type: 'string' }, ffmpeg: { type: 'string' } });
+  const values = parse(argv, { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, ...DETECT_OPTIONS, ...CLASSIFY_OPTIONS, dataset: { type: 'string' }, task: { type: 'string' }, 'train-index': { type: 'string' }, 'test-index': { type: 'string' }, 'num-classes': { type: 'string' }, ffmpeg: { type: 'string' } });
   if (values.help) return io.log(USAGE), 0;
-  const encoder = encoderFromOptions(values, 'probe');
-  const arch = await archFromOptions(values);
+  if (values['probe-checkpoint'] !== undefined) return classify(values, io);
+  for (const flag of Object.keys(CLASSIFY_OPTIONS)) {
+    if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, { expected: 'only with --probe-checkpoint (applying a trained probe)', received: `--${flag}` });
+  }
+  const { arch, encoder } = await encoderAndArch(values, 'probe', io.log);
   let dataset: ProbeDataset;
   const trainIndex = str(values, 'train-index');
   if (trainIndex !== undefined || str(values, 'test-index') !== undefined) {

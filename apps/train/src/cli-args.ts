@@ -19,7 +19,8 @@ model, optimization, loss, meta, logging. Values given to --set are read as YAML
 [0.3, 1.0]). Unknown keys are errors.
 
 Options:
-  --preset NAME        tiny-cpu (default), vitl16, vith16, or a YAML path
+  --preset NAME        tiny-cpu (default), vitl16, vith16, a V-JEPA 2 release's architecture
+                       (vitl, vith, vitg, vitg-384: RoPE), or a YAML path
   --config FILE        a YAML config, layered over the preset
   --set K=V            override one key, e.g. --set optimization.lr=1e-3 (repeatable)
   --backend NAME       auto | tfjs-node-gpu | webgpu | wasm | cpu (same as --set meta.backend=NAME)
@@ -38,6 +39,7 @@ Examples:
   vjepa-train --set optimization.epochs=2 --backend wasm
   vjepa-train --config my.yaml --set data.batch_size=4
   vjepa-train --preset vitl16 --set data.datasets=[/data/k400_train.txt]
+  vjepa-train --set model.use_rope=true         # V-JEPA 2's 3-D RoPE instead of the sin-cos table
 `;
 
 /**

@@ -3,7 +3,7 @@ import { parseConfig, z } from '@vjepa/config';
 import { checkDataSection, clipSampling, dataSection, type ClipSampling } from '@vjepa/data';
 import { ConfigError } from '@vjepa/errors';
 import { predictorModelKeys } from '@vjepa/predictor';
-import { VIT_PRESETS, type VitConfig, type VitPresetName, presetOfModelName, resolveVitConfig, vitConfigFromSections, vitModelKeys } from '@vjepa/vit';
+import { VIT_PRESETS, VJEPA2_RELEASES, type VitConfig, type VitPresetName, isVjepa2Release, presetOfModelName, resolveVitConfig, vitConfigFromSections, vitModelKeys, vjepa2ReleaseConfig } from '@vjepa/vit';
 import { parse as parseYaml } from 'yaml';
 
 /**
@@ -23,6 +23,16 @@ export interface EvalArch {
   numClips: number;
   /** Where the architecture came from, for reports. */
   source: string;
+  /**
+   * Drop a `pos_embed` that a RoPE (V-JEPA 2) encoder's weights still carry instead of refusing them:
+   * set for the released V-JEPA 2 checkpoints (`archFromPreset('vitl')`), whose files the official
+   * hub loader reports to hold an unused one. Default false: a table with a RoPE config is refused.
+   */
+  ignorePosEmbed?: boolean;
+  /** Heads of a loaded attentive probe (not visible in its weights). Default: the encoder's heads; the V-JEPA 2 release evaluations use 16. */
+  probeHeads?: number;
+  /** Heads of the predictor (`model.pred_num_heads`; not visible in its weights). Default: the predictor's detection. */
+  predictorHeads?: number;
 }
 
 /**
@@ -86,7 +96,7 @@ export function archFromConfig(config: unknown, source = '<config>'): EvalArch {
     throw e;
   }
   const clip = clipSampling(data);
-  return { vit, frameStep: clip.frameStep, numClips: clip.numClips, source };
+  return { vit, frameStep: clip.frameStep, numClips: clip.numClips, source, ...(model.pred_num_heads != null ? { predictorHeads: model.pred_num_heads } : {}) };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -126,17 +136,34 @@ export function readArchConfig(path: string): EvalArch {
 }
 
 /**
- * An architecture from a size of `@vjepa/vit`'s table (`tiny` ... `giant`, or `vit_tiny` ...) plus
- * clip sizes (defaults patch 16, tubelet 2, 16 frames, crop 224).
+ * The heads of the attentive probes of the V-JEPA 2 release evaluations (every official
+ * `configs/eval` / `configs/inference` file sets `classifier.num_heads: 16`, ViT-g's 22-head encoder included).
+ *
+ * @example
+ * archFromPreset('vitg').probeHeads === VJEPA2_PROBE_HEADS; // true
+ */
+export const VJEPA2_PROBE_HEADS = 16;
+
+/**
+ * An architecture from a size of `@vjepa/vit`'s table (`tiny` ... `giant`, the `*_rope` V-JEPA 2
+ * sizes, or `vit_tiny` ...) plus clip sizes (defaults patch 16, tubelet 2, 16 frames, crop 224; the
+ * `*_rope` rows 64 frames at 256), or a released V-JEPA 2 checkpoint (`vitl`, `vith`, `vitg`,
+ * `vitg-384`: RoPE, its resolution and 64 frames; its files' unused `pos_embed` is dropped on load,
+ * its probes have 16 heads, its predictor 12).
  *
  * @example
  * archFromPreset('vit_large').vit.depth; // 24
+ * archFromPreset('vitl', { numFrames: 16 }).vit.useRope; // true
  */
 export function archFromPreset(name: string, overrides: Partial<VitConfig> = {}, frameStep = 4): EvalArch {
+  if (isVjepa2Release(name)) {
+    const vit = vjepa2ReleaseConfig(name, overrides);
+    return { vit, frameStep, numClips: 1, source: `V-JEPA 2 release ${name}`, ignorePosEmbed: true, probeHeads: VJEPA2_PROBE_HEADS, predictorHeads: VJEPA2_RELEASES[name].predictor.numHeads };
+  }
   const key = presetOfModelName(name) ?? name;
   const size = (VIT_PRESETS as Record<string, (typeof VIT_PRESETS)[VitPresetName] | undefined>)[key];
   if (!size) {
-    throw new ConfigError('--preset', { expected: `one of ${Object.keys(VIT_PRESETS).join(', ')} (or vit_*)`, received: JSON.stringify(name) });
+    throw new ConfigError('--preset', { expected: `one of ${[...Object.keys(VIT_PRESETS), ...Object.keys(VJEPA2_RELEASES)].join(', ')} (or vit_*)`, received: JSON.stringify(name) });
   }
   const vit = resolveVitConfig({ patchSize: 16, tubeletSize: 2, numFrames: 16, imgSize: 224, ...size, ...overrides });
   return { vit, frameStep, numClips: 1, source: `preset ${key}` };

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
-import { statSync } from 'node:fs';
 import { CheckpointError, ConfigError } from '@vjepa/errors';
-import { type StateDict, readFileBytes, readSafetensors, readTorchCheckpoint, selectStateDict, stripPrefixes } from '@vjepa/io';
-import { readCheckpointManifest, readCheckpointModule } from '@vjepa/trainer';
+import type { StateDict } from '@vjepa/io';
 import { VisionTransformer } from '@vjepa/vit';
 import type { EvalArch } from './arch';
+import { type WeightsRead, readEncoderWeights } from './weights-file';
 
 /**
  * Where an encoder's weights come from: a checkpoint, or a seeded random initialisation.
@@ -18,15 +16,20 @@ import type { EvalArch } from './arch';
 export interface EncoderSpec {
   /**
    * A checkpoint directory of ours (or a run folder / checkpoints folder whose `latest` names one),
-   * an official training checkpoint `.pth.tar`, or a `.safetensors` file.
+   * an official V-JEPA or V-JEPA 2 training checkpoint (`.pth.tar`, `.pt`; only the encoder read is
+   * read from it), a `.safetensors` file, or a Hugging Face V-JEPA 2 `model.safetensors`.
    */
   checkpoint?: string;
   /** Which encoder: `target_encoder` (default; `encoder` when there is none, as for the pixel objective) or `encoder`. */
   key?: 'target_encoder' | 'encoder';
   /** Key prefix inside a `.safetensors` file, e.g. `target_encoder` (default: that, if present, else none). */
   prefix?: string;
+  /** The encoder read when `key` is not given (default `target_encoder`); a Hugging Face file (one encoder) ignores it. */
+  defaultKey?: 'target_encoder' | 'encoder';
   /** A randomly initialised encoder of the same architecture (the "random-init" control). */
   randomInit?: { seed: number };
+  /** The weights of `checkpoint`, already read (e.g. by `detectArch`), so they are not read again. */
+  weights?: WeightsRead;
 }
 
 /**
@@ -66,7 +69,7 @@ export function weightsKey(sd: StateDict): string {
  * tell a user which config they need when the checkpoint does not match.
  *
  * @example
- * describeStateDict(sd); // "embed_dim 64, depth 2, tubelet 2, patch 8, 32 tokens"
+ * describeStateDict(sd); // "embed_dim 64, depth 2, tubelet 2, patch 8, 32 tokens" (V-JEPA 2: "..., no pos_embed (V-JEPA 2 RoPE)")
  */
 export function describeStateDict(sd: StateDict): string {
   const parts: string[] = [];
@@ -78,56 +81,37 @@ export function describeStateDict(sd: StateDict): string {
   if (patch) parts.push(patch.shape.length === 5 ? `tubelet ${patch.shape[2]}, patch ${patch.shape[3]}` : `patch ${patch.shape[2]} (2-D, images)`);
   const pos = sd.pos_embed;
   if (pos) parts.push(`${pos.shape[1]} tokens`);
+  else if (patch) parts.push('no pos_embed (V-JEPA 2 RoPE)');
   return parts.join(', ') || 'no encoder keys';
 }
 
 function archSummary(arch: EvalArch): string {
   const v = arch.vit;
-  return `embed_dim ${v.embedDim}, depth ${v.depth}, heads ${v.numHeads}, patch ${v.patchSize}, tubelet ${v.tubeletSize}, ${v.numFrames} frames, crop ${v.imgSize}`;
+  return `embed_dim ${v.embedDim}, depth ${v.depth}, heads ${v.numHeads}, patch ${v.patchSize}, tubelet ${v.tubeletSize}, ${v.numFrames} frames, crop ${v.imgSize}${v.useRope ? ', RoPE (V-JEPA 2)' : ''}`;
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+/**
+ * Refuses, before anything is built, weights of the other model family than the architecture:
+ * a V-JEPA 2 (RoPE) encoder has no `pos_embed`, a V-JEPA (sin-cos) one has it. The message names
+ * both families and how to say which one the checkpoint is.
+ */
+function checkFamily(arch: EvalArch, sd: StateDict, checkpoint: string, description: string): void {
+  if (!sd['patch_embed.proj.weight']) return; // not an encoder at all: the key report says more
+  const fileIsRope = sd.pos_embed === undefined;
+  if (fileIsRope && !arch.vit.useRope) {
+    throw new CheckpointError(`${checkpoint}: ${description} is a V-JEPA 2 (RoPE) encoder, but ${arch.source} describes a V-JEPA (sin-cos) one`, {
+      expected: `a V-JEPA encoder with a pos_embed table (${archSummary(arch)})`,
+      received: `a V-JEPA 2 encoder state dict: no pos_embed (its attention rotates q and k), ${describeStateDict(sd)}`,
+      hint: 'set model.use_rope: true in the --config (or a vit_*_rope model_name), name the release with --preset vitl|vith|vitg|vitg-384, or give neither --config nor --preset to read the architecture from the weights.',
+    });
   }
-}
-
-async function readStateDict(spec: EncoderSpec, log: (line: string) => void): Promise<{ sd: StateDict; description: string }> {
-  const path = spec.checkpoint!;
-  if (isDirectory(path)) {
-    if (spec.prefix !== undefined) throw new ConfigError('--prefix', { expected: 'only with a .safetensors checkpoint', received: `${spec.prefix} with the checkpoint directory ${path}` });
-    const manifest = await readCheckpointManifest(path);
-    let module: 'targetEncoder' | 'encoder' = spec.key === 'encoder' ? 'encoder' : 'targetEncoder';
-    if (module === 'targetEncoder' && manifest.files.targetEncoder === null) {
-      if (spec.key === 'target_encoder') throw new CheckpointError(`${manifest.dir}: target_encoder`, { expected: 'a target encoder', received: 'none (a pixel-objective run)', hint: 'evaluate its encoder (--key encoder)' });
-      module = 'encoder'; // a pixel-objective run has no target encoder: its online encoder is the one to evaluate
-    }
-    const key = module === 'encoder' ? 'encoder' : 'target_encoder';
-    return { sd: await readCheckpointModule(manifest, module), description: `${basename(manifest.dir)}[${key}]` };
+  if (!fileIsRope && arch.vit.useRope && !arch.ignorePosEmbed) {
+    throw new CheckpointError(`${checkpoint}: ${description} is a V-JEPA (sin-cos) encoder, but ${arch.source} describes a V-JEPA 2 (RoPE) one`, {
+      expected: `a V-JEPA 2 encoder without a position table (${archSummary(arch)})`,
+      received: `a state dict with pos_embed [${sd.pos_embed.shape.join(', ')}], the layout of a V-JEPA encoder (${describeStateDict(sd)})`,
+      hint: 'for a V-JEPA checkpoint set model.use_rope: false (or a model_name without _rope). A released V-JEPA 2 .pt that still carries its unused pos_embed loads with --preset vitl|vith|vitg|vitg-384.',
+    });
   }
-  const file = basename(path);
-  const bytes = await readFileBytes(path, { as: 'checkpoint' });
-  if (/\.safetensors$/i.test(path)) {
-    const { tensors } = readSafetensors(bytes, { file: path });
-    let prefix = spec.prefix?.replace(/\.$/, '');
-    if (prefix === undefined && Object.keys(tensors).some((k) => k.startsWith('target_encoder.'))) prefix = 'target_encoder';
-    const sd = prefix ? selectStateDict(tensors, prefix, { file: path }) : stripPrefixes(tensors);
-    return { sd, description: `${file}${prefix ? `[${prefix}]` : ''}` };
-  }
-  if (spec.prefix !== undefined) {
-    throw new ConfigError('--prefix', { expected: 'only with a .safetensors checkpoint', received: `${spec.prefix} with ${file}`, hint: 'use --key target_encoder|encoder for .pth.tar files' });
-  }
-  const ckpt = readTorchCheckpoint(bytes, { file: path });
-  let key = spec.key ?? 'target_encoder';
-  const top = typeof ckpt === 'object' && ckpt !== null ? (ckpt as Record<string, unknown>) : {};
-  if (spec.key === undefined && key in top && top[key] === null && top.encoder) {
-    // a pixel-objective run has no target encoder: its online encoder is the one to evaluate
-    log(`${file}: target_encoder is None (a pixel-objective run?); using encoder`);
-    key = 'encoder';
-  }
-  return { sd: selectStateDict(ckpt, key, { file: path }), description: `${file}[${key}]` };
 }
 
 /**
@@ -142,7 +126,7 @@ async function readStateDict(spec: EncoderSpec, log: (line: string) => void): Pr
  */
 export async function loadEncoder(arch: EvalArch, spec: EncoderSpec, log: (line: string) => void = () => {}): Promise<LoadedEncoder> {
   if ((spec.checkpoint === undefined) === (spec.randomInit === undefined)) {
-    throw new ConfigError('encoder', { expected: 'exactly one of a checkpoint or randomInit', received: JSON.stringify(spec) });
+    throw new ConfigError('encoder', { expected: 'exactly one of a checkpoint or randomInit', received: JSON.stringify({ checkpoint: spec.checkpoint, randomInit: spec.randomInit }) });
   }
   let description: string;
   let encoder: VisionTransformer;
@@ -151,11 +135,14 @@ export async function loadEncoder(arch: EvalArch, spec: EncoderSpec, log: (line:
     encoder = new VisionTransformer(arch.vit, { seed, trainable: false });
     description = `random init (seed ${seed})`;
   } else {
-    const read = await readStateDict(spec, log);
+    const read = spec.weights ?? (await readEncoderWeights({ checkpoint: spec.checkpoint!, key: spec.key, prefix: spec.prefix, defaultKey: spec.defaultKey }, log));
     description = read.description;
+    checkFamily(arch, read.sd, spec.checkpoint!, description);
+    const dropPosEmbed = arch.vit.useRope && arch.ignorePosEmbed === true && read.sd.pos_embed !== undefined;
+    if (dropPosEmbed) log(`${description}: dropped its unused pos_embed [${read.sd.pos_embed.shape.join(', ')}] (a released V-JEPA 2 file; the model uses RoPE)`);
     encoder = new VisionTransformer(arch.vit, { seed: 0, trainable: false });
     try {
-      encoder.loadStateDict(read.sd, { file: spec.checkpoint });
+      encoder.loadStateDict(read.sd, { file: spec.checkpoint, ignorePosEmbed: dropPosEmbed });
     } catch (e) {
       encoder.dispose();
       if (CheckpointError.isInstance(e)) {

@@ -3,6 +3,11 @@ export { archFromConfig, archFromPreset, clipOf, parseArchConfig, readArchConfig
 export type { EvalArch } from './arch';
 export { openCheckpoint } from './open-checkpoint';
 export type { OpenedCheckpoint } from './open-checkpoint';
+export { VJEPA2_PROBE_HEADS } from './arch';
+export { detectArch } from './detect-arch';
+export type { DetectArchOptions, DetectedArch } from './detect-arch';
+export { readEncoderWeights, readPredictorWeights, readProbeCheckpoint } from './weights-file';
+export type { WeightsFormat, WeightsRead, WeightsSpec } from './weights-file';
 
 // Frozen features: encoders, clips in, features out, and their cache keyed by the weights
 export { describeStateDict, loadEncoder, weightsKey } from './encoder-source';
@@ -15,6 +20,12 @@ export { cachedFeatures, featureKey } from './feature-cache';
 export type { FeatureOptions, Features } from './feature-cache';
 export { extractFeatures } from './extract';
 export type { ExtractOptions, ExtractResult } from './extract';
+export { extractMasked } from './extract-masked';
+export type { MaskedExtractOptions } from './extract-masked';
+export { loadPredictorFor } from './predictor-source';
+export type { LoadedPredictor } from './predictor-source';
+export { classifyWithProbe } from './classify';
+export type { ClassifyOptions, ClassifyResult } from './classify';
 
 // Probes over seeds, the embedded suite, reports
 export { probeCost, runProbe, runProbesHere } from './run-probe';

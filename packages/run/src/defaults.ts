@@ -53,6 +53,7 @@ export const DEFAULT_CONFIG = {
     pred_num_heads: null, // null: the encoder's heads (the reference)
     num_mask_tokens: null, // null: one per mask type
     uniform_power: true,
+    use_rope: null, // null: the named size's (the vit_*_rope sizes are V-JEPA 2 RoPE models), else false
     use_mask_tokens: true,
     zero_init_mask_tokens: true,
   },

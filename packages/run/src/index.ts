@@ -6,6 +6,7 @@ export { DEFAULT_PRESET, findConfigsDir, loadConfig, presetPath, validateConfig 
 export type { LoadConfigOptions } from './load-config';
 export { mergeLayers, overridesToLayer, parseConfigYaml, parseSetOverride } from './layers';
 export type { Mapping, SetOverride } from './layers';
+export { isReleasePreset, vjepa2ReleaseLayer } from './release-presets';
 
 // What a config builds: masks, data, models and trainer
 export { checkStrategyForRun, gridOf, loadStrategyModule, parseModuleSpec, strategyForConfig } from './masking-strategy';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@vjepa/errors';
 import { describe, expect, it } from 'vitest';
-import { encoderSize } from '@vjepa/vit';
+import { encoderSize, vitConfigFromSections } from '@vjepa/vit';
 import { parseSetOverride } from './layers';
 import { DEFAULT_CONFIG } from './defaults';
 import { loadConfig } from './load-config';
@@ -61,6 +61,34 @@ describe('loadConfig layering', () => {
     const config = loadConfig({ set: ['model.model_name=vit_small', 'model.pred_embed_dim=96'] });
     expect(encoderSize(config.model)).toEqual({ embedDim: 384, depth: 12, numHeads: 6, mlpRatio: 4 });
     expect(config.model.embed_dim).toBeNull();
+  });
+
+  it('model.use_rope (official) and the vit_*_rope sizes make RoPE models; a RoPE head width below 6 is refused', () => {
+    const rope = loadConfig({ set: ['model.use_rope=true'] }); // the tiny preset, D 96, 4 heads: head width 24
+    expect(vitConfigFromSections(rope.model, rope.data).useRope).toBe(true);
+    expect(vitConfigFromSections(loadConfig().model, loadConfig().data).useRope).toBe(false);
+    const named = loadConfig({ set: ['model.model_name=vit_large_rope', 'model.pred_embed_dim=384'] });
+    expect(named.model.use_rope).toBeNull();
+    expect(vitConfigFromSections(named.model, named.data)).toMatchObject({ useRope: true, embedDim: 1024, numHeads: 16 });
+    expect(errorOf(() => loadConfig({ set: ['model.use_rope=true', 'model.num_heads=32'] })).message).toMatch(/^model\.use_rope: expected a head width .* of at least 6.*received head width 3 \(embed_dim 96 \/ num_heads 32\)/s);
+    // the predictor (64 wide) follows the encoder's heads: 16 heads of width 4
+    expect(errorOf(() => loadConfig({ set: ['model.use_rope=true', 'model.num_heads=16'] })).message).toMatch(/^model\.pred_embed_dim: expected a predictor head width/);
+    expect(loadConfig({ set: ['model.use_rope=true', 'model.num_heads=16', 'model.pred_num_heads=8'] }).model.pred_num_heads).toBe(8);
+    expect(errorOf(() => loadConfig({ set: ['model.model_name=vit_large_rope', 'model.use_rope=false', 'model.pred_embed_dim=384'] })).message).toContain('model.use_rope: expected true or null');
+    expect(errorOf(() => loadConfig({ set: ['model.use_rope=yes please'] })).message).toContain('model.use_rope: expected a boolean');
+  });
+
+  it('--preset vitl|vith|vitg|vitg-384 gives the architecture of that V-JEPA 2 release over the defaults', () => {
+    const cases = [['vitl', 1024, 16, 256], ['vith', 1280, 16, 256], ['vitg', 1408, 22, 256], ['vitg-384', 1408, 22, 384]] as const;
+    for (const [preset, dim, heads, crop] of cases) {
+      const config = loadConfig({ preset });
+      const vit = vitConfigFromSections(config.model, config.data);
+      expect([vit.useRope, vit.embedDim, vit.numHeads, vit.imgSize, vit.numFrames, vit.patchSize, vit.tubeletSize]).toEqual([true, dim, heads, crop, 64, 16, 2]);
+      expect(config.model).toMatchObject({ pred_embed_dim: 384, pred_depth: 12, pred_num_heads: 12, embed_dim: null });
+      expect(config.logging.folder).toBe(`runs/${preset}`);
+    }
+    expect(loadConfig({ preset: 'vitl', set: ['data.num_frames=16'] }).data.num_frames).toBe(16);
+    expect(errorOf(() => loadConfig({ preset: 'vitx' })).message).toContain('a V-JEPA 2 release (vitl, vith, vitg, vitg-384)');
   });
 
   it('presets vitl16 and vith16 validate and mirror the released values', () => {

@@ -5,6 +5,7 @@ import { parseConfig } from '@vjepa/config';
 import { ConfigError } from '@vjepa/errors';
 import { DEFAULT_CONFIG } from './defaults';
 import { mergeLayers, overridesToLayer, parseConfigYaml, parseSetOverride, type Mapping } from './layers';
+import { isReleasePreset, vjepa2ReleaseLayer } from './release-presets';
 import { type RunConfig, checkRunConfig, runConfigSchema } from './schema';
 
 /**
@@ -23,7 +24,11 @@ export const DEFAULT_PRESET = 'tiny-cpu';
  * loadConfig({ preset: 'tiny-cpu', set: ['optimization.lr=1e-3'] });
  */
 export interface LoadConfigOptions {
-  /** A preset name from `configs/` (`tiny-cpu`, `vitl16`, `vith16`) or a path; default `tiny-cpu` unless `configFile` is given. */
+  /**
+   * A preset name from `configs/` (`tiny-cpu`, `vitl16`, `vith16`), a released V-JEPA 2 checkpoint's
+   * architecture (`vitl`, `vith`, `vitg`, `vitg-384`: {@link vjepa2ReleaseLayer}) or a path; default
+   * `tiny-cpu` unless `configFile` is given.
+   */
   preset?: string | null;
   /** A YAML config file, layered over the preset. */
   configFile?: string | null;
@@ -61,7 +66,7 @@ export function presetPath(preset: string): string {
   if (preset.endsWith('.yaml') || preset.endsWith('.yml') || preset.includes('/')) return resolve(preset);
   const path = join(findConfigsDir(), `${preset}.yaml`);
   if (!existsSync(path)) {
-    throw new ConfigError('--preset', { expected: 'tiny-cpu, vitl16, vith16 or a YAML path', received: JSON.stringify(preset) });
+    throw new ConfigError('--preset', { expected: 'tiny-cpu, vitl16, vith16, a V-JEPA 2 release (vitl, vith, vitg, vitg-384) or a YAML path', received: JSON.stringify(preset) });
   }
   return path;
 }
@@ -108,7 +113,7 @@ export function validateConfig(raw: unknown): RunConfig {
 export function loadConfig(options: LoadConfigOptions = {}): RunConfig {
   let merged: Mapping = structuredClone(DEFAULT_CONFIG) as unknown as Mapping;
   const preset = options.preset ?? (options.configFile ? null : DEFAULT_PRESET);
-  if (preset !== null && preset !== 'none') merged = mergeLayers(merged, readYamlFile(presetPath(preset), '--preset'));
+  if (preset !== null && preset !== 'none') merged = mergeLayers(merged, isReleasePreset(preset) ? vjepa2ReleaseLayer(preset) : readYamlFile(presetPath(preset), '--preset'));
   if (options.configFile) merged = mergeLayers(merged, readYamlFile(resolve(options.configFile), '--config'));
   for (const layer of options.layers ?? []) merged = mergeLayers(merged, layer);
   const overrides = (options.set ?? []).map(parseSetOverride);

@@ -30,6 +30,15 @@ describe('every model_name builds the same module in train, eval and the officia
     expect({ embedDim: train.embedDim, depth: train.depth, numHeads: train.numHeads, fc1: mlpHiddenDim(train.embedDim, train.mlpRatio) }).toEqual(official);
   });
 
+  it('model.use_rope (the V-JEPA 2 configs\' key) builds the same RoPE module in train and eval, as the vit_*_rope name does', () => {
+    const config = loadConfig({ set: ['model.model_name=vit_large', 'model.use_rope=true', ...data] });
+    const train = vitConfigFromSections(config.model, config.data);
+    expect(train.useRope).toBe(true);
+    expect(archFromConfig(JSON.parse(JSON.stringify(config)), 'config.yaml').vit).toEqual(train);
+    expect(archFromConfig({ model: { model_name: 'vit_large', use_rope: true } }).vit).toEqual(train);
+    expect(archFromConfig({ model: { model_name: 'vit_large_rope' } }).vit).toEqual(train);
+  });
+
   it('covers every size of the table (a new preset needs its official sizes here)', () => {
     const known = MODEL_NAMES.filter((n) => n in OFFICIAL || presetOfModelName(n)?.endsWith('_rope'));
     expect(known).toEqual([...MODEL_NAMES]);

@@ -100,7 +100,7 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
   const grid = gridOf(config);
   const size = encoderSize(config.model);
   log(
-    `model: encoder D ${size.embedDim} depth ${size.depth} heads ${size.numHeads}, predictor ${config.model.pred_embed_dim}x${config.model.pred_depth}; ` +
+    `model: encoder D ${size.embedDim} depth ${size.depth} heads ${size.numHeads}${size.useRope ? ', RoPE (V-JEPA 2)' : ''}, predictor ${config.model.pred_embed_dim}x${config.model.pred_depth}; ` +
       `clips ${config.data.num_frames}x${config.data.crop_size}x${config.data.crop_size}, grid ${grid.t}x${grid.h}x${grid.w}; masks: ${strategy.name} (${strategy.numMaskTypes} type(s)); objective ${config.meta.objective}`,
   );
   const data = await createBatchSource(config, (item) => log(`skipped ${item.source}: ${item.reason}`));

@@ -3,7 +3,7 @@ import { checkDataSection, checkPretrainingData, dataAugSection, dataSection } f
 import { checkMaskSection, maskSection } from '@vjepa/masking';
 import { checkPredictorModelSection, predictorModelKeys } from '@vjepa/predictor';
 import { checkOptimization, lossSection, optimizationSection } from '@vjepa/trainer';
-import { checkVitModelSection, encoderSize, vitModelKeys } from '@vjepa/vit';
+import { checkVitModelSection, encoderSize, usesRope, vitModelKeys } from '@vjepa/vit';
 
 /**
  * Backends a run can ask for (`meta.backend`; the CLI sets it up with `@vjepa/backends`).
@@ -94,8 +94,8 @@ export type RunConfig = Z.output<typeof runConfigSchema>;
 /**
  * Checks keys against each other, each check by the section's owner (what a per-key schema cannot
  * see): crop a multiple of patch and frames of tubelet (`@vjepa/data`), `model_name` xor explicit
- * sizes (`@vjepa/vit`), the predictor width against its heads and `num_mask_tokens` against the mask
- * types (`@vjepa/predictor`), datasets and augmentation ranges (`@vjepa/data`), warmup and EMA
+ * sizes and RoPE head widths (`@vjepa/vit`), the predictor width against its heads (and their width
+ * under RoPE) and `num_mask_tokens` against the mask types (`@vjepa/predictor`), datasets and augmentation ranges (`@vjepa/data`), warmup and EMA
  * (`@vjepa/trainer`), mask ranges (`@vjepa/masking`). Throws ConfigError naming the key to change.
  *
  * @example
@@ -105,7 +105,7 @@ export function checkRunConfig(config: RunConfig): void {
   checkDataSection(config.data);
   checkVitModelSection(config.model);
   const numMaskTypes = config.mask_strategy_module === null ? config.mask.length : undefined;
-  checkPredictorModelSection(config.model, { encoderHeads: encoderSize(config.model).numHeads, numMaskTypes });
+  checkPredictorModelSection(config.model, { encoderHeads: encoderSize(config.model).numHeads, numMaskTypes, useRope: usesRope(config.model) });
   checkPretrainingData(config.data, config.data_aug);
   checkOptimization(config.optimization);
   checkMaskSection(config.mask);

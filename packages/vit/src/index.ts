@@ -39,5 +39,5 @@ export { loadVisionTransformer } from './load-vision-transformer';
 export type { LoadVisionTransformerOptions, LoadedVisionTransformer } from './load-vision-transformer';
 export { VJEPA2_RELEASES, isVjepa2Release, vjepa2ReleaseConfig } from './vjepa2-releases';
 export type { Vjepa2Release, Vjepa2ReleaseName } from './vjepa2-releases';
-export { MODEL_NAMES, checkVitModelSection, encoderSize, presetOfModelName, vitConfigFromSections, vitModelKeys } from './model-section';
+export { MODEL_NAMES, checkVitModelSection, encoderSize, presetOfModelName, usesRope, vitConfigFromSections, vitModelKeys } from './model-section';
 export type { ClipSizes, VitModelSection } from './model-section';

@@ -1,6 +1,7 @@
 import { type z as Z, positive, positiveInt, z } from '@vjepa/config';
 import { ConfigError } from '@vjepa/errors';
 import { VIT_PRESETS, type VitConfig, type VitPresetName, resolveVitConfig } from './config';
+import { ropeAxisDim } from './rope-frequencies';
 
 /**
  * The official `model.model_name` of every size in {@link VIT_PRESETS}: `vit_` + the preset name
@@ -27,8 +28,9 @@ export function presetOfModelName(name: string): VitPresetName | undefined {
  * The encoder keys of the official `model` section (this package owns them; the predictor keys are
  * `@vjepa/predictor`'s): `model_name` (a size of {@link VIT_PRESETS}) or `embed_dim` + `depth` +
  * `num_heads` (ours), `mlp_ratio` and `layer_norm_eps` (ours: null = the named size's, else 4 and
- * 1e-6), `uniform_power`, and the official runtime switches `use_sdpa` /
- * `use_activation_checkpointing` (accepted, no effect here). A zod raw shape: compose it with
+ * 1e-6), `uniform_power`, `use_rope` (V-JEPA 2's 3-D RoPE instead of the sin-cos table; null = the
+ * named size's: true for the `vit_*_rope` sizes, else false), and the official runtime switches
+ * `use_sdpa` / `use_activation_checkpointing` (accepted, no effect here). A zod raw shape: compose it with
  * `z.object({ ...vitModelKeys, ...predictorModelKeys }).strict()`.
  *
  * @example
@@ -42,6 +44,7 @@ export const vitModelKeys = {
   mlp_ratio: positive.nullable(), // ours: null = the named size's (giant 48/11), else 4
   layer_norm_eps: positive.nullable(), // ours: null = 1e-6 (the reference)
   uniform_power: z.boolean(),
+  use_rope: z.boolean().nullable().optional(), // official (V-JEPA 2); null = the named size's (the *_rope sizes: true)
   // accepted from the official configs, no effect here
   use_sdpa: z.boolean().optional(),
   use_activation_checkpointing: z.boolean().optional(),
@@ -70,11 +73,13 @@ export interface ClipSizes {
 
 /**
  * Checks the size keys of a `model` section against each other (what a per-key schema cannot see):
- * `model_name` xor all of `embed_dim`, `depth`, `num_heads`, and heads dividing the width. Throws
- * ConfigError naming the key to change.
+ * `model_name` xor all of `embed_dim`, `depth`, `num_heads`, heads dividing the width, and for RoPE
+ * (`use_rope`, or a `*_rope` size, which `use_rope: false` contradicts) a head width of at least 6.
+ * Throws ConfigError naming the key to change.
  *
  * @example
  * checkVitModelSection({ model_name: null, embed_dim: 96, depth: 4, num_heads: 5 }); // model.embed_dim: expected a multiple of model.num_heads (5) ...
+ * checkVitModelSection({ embed_dim: 32, depth: 2, num_heads: 8, use_rope: true }); // model.use_rope: expected a head width ... of at least 6 ...
  */
 export function checkVitModelSection(model: VitModelSection): void {
   const name = model.model_name ?? null;
@@ -97,6 +102,45 @@ export function checkVitModelSection(model: VitModelSection): void {
       received: `model_name ${name} with embed_dim ${sizes.embed_dim}, depth ${sizes.depth}, num_heads ${sizes.num_heads}`,
     });
   }
+  checkRopeSection(model);
+}
+
+/** The RoPE keys: a `*_rope` size is RoPE (`use_rope: false` contradicts it), and RoPE needs heads of width 6 or more. */
+function checkRopeSection(model: VitModelSection): void {
+  const name = model.model_name ?? null;
+  const preset = name === null ? undefined : presetOfModelName(name);
+  const sizeIsRope = preset !== undefined && VIT_PRESETS[preset].useRope === true;
+  if (sizeIsRope && model.use_rope === false) {
+    throw new ConfigError('model.use_rope', {
+      expected: `true or null with model.model_name ${name} (a V-JEPA 2 RoPE size)`,
+      received: 'false',
+      hint: 'the *_rope sizes are V-JEPA 2 (RoPE) models: for a sin-cos (V-JEPA) model name a size without _rope',
+    });
+  }
+  if (!(model.use_rope ?? sizeIsRope)) return;
+  const width = preset !== undefined ? VIT_PRESETS[preset].embedDim : (model.embed_dim as number);
+  const heads = preset !== undefined ? VIT_PRESETS[preset].numHeads : (model.num_heads as number);
+  const headDim = width / heads;
+  if (ropeAxisDim(headDim) < 2) {
+    throw new ConfigError('model.use_rope', {
+      expected: 'a head width (model.embed_dim / model.num_heads) of at least 6: RoPE rotates 2 * floor(head_dim / 6) channels of each head per axis (frame, row, column)',
+      received: `head width ${headDim} (embed_dim ${width} / num_heads ${heads})`,
+      hint: `use fewer heads (model.num_heads <= ${Math.floor(width / 6)}), a wider model, or model.use_rope: false`,
+    });
+  }
+}
+
+/**
+ * True when a `model` section asks for V-JEPA 2's RoPE: `use_rope: true`, or a `vit_*_rope` size
+ * with `use_rope` null or absent.
+ *
+ * @example
+ * usesRope({ model_name: 'vit_large', use_rope: true }); // true
+ * usesRope({ model_name: 'vit_large_rope' }); // true
+ */
+export function usesRope(model: VitModelSection): boolean {
+  const preset = model.model_name == null ? undefined : presetOfModelName(model.model_name);
+  return model.use_rope ?? (preset !== undefined && VIT_PRESETS[preset].useRope === true);
 }
 
 /**
@@ -116,9 +160,9 @@ export function encoderSize(model: VitModelSection): Pick<VitConfig, 'embedDim' 
     if (preset === undefined) throw new ConfigError('model.model_name', { expected: `one of ${MODEL_NAMES.join(', ')}`, received: JSON.stringify(name) });
     const size = VIT_PRESETS[preset];
     // the V-JEPA 2 sizes (`*_rope`) are RoPE models; their clip sizes come from the data section
-    return { embedDim: size.embedDim, depth: size.depth, numHeads: size.numHeads, mlpRatio: model.mlp_ratio ?? size.mlpRatio, ...(size.useRope ? { useRope: true } : {}) };
+    return { embedDim: size.embedDim, depth: size.depth, numHeads: size.numHeads, mlpRatio: model.mlp_ratio ?? size.mlpRatio, ...(usesRope(model) ? { useRope: true } : {}) };
   }
-  return { embedDim: model.embed_dim as number, depth: model.depth as number, numHeads: model.num_heads as number, mlpRatio: model.mlp_ratio ?? 4 };
+  return { embedDim: model.embed_dim as number, depth: model.depth as number, numHeads: model.num_heads as number, mlpRatio: model.mlp_ratio ?? 4, ...(usesRope(model) ? { useRope: true } : {}) };
 }
 
 /**

@@ -26,3 +26,14 @@ export function captureIo(): CliIo & { out: string[]; err: string[] } {
   const err: string[] = [];
   return { out, err, log: (l) => out.push(l), error: (l) => err.push(l) };
 }
+
+/** The V-JEPA 2 parity fixture folder (official V-JEPA 2 classes: RoPE encoder and predictor, the V-JEPA 2 probe). */
+export const VJEPA2_FIXTURES = fileURLToPath(new URL('../../../../fixtures/vjepa2-parity/', import.meta.url));
+
+/** Writes the V-JEPA 2 fixture's architecture (`model` with `use_rope: true`, and `data` of its arch.json) as a config. */
+export function writeVjepa2ArchConfig(dir: string, model: Record<string, unknown> = {}): string {
+  const arch = JSON.parse(readFileSync(join(VJEPA2_FIXTURES, 'arch.json'), 'utf8')) as { model: Record<string, unknown>; data: unknown };
+  const file = join(dir, `vjepa2-arch-${Object.keys(model).join('-') || 'fixture'}.yaml`);
+  writeFileSync(file, JSON.stringify({ model: { ...arch.model, ...model }, data: arch.data }, null, 1));
+  return file;
+}
