@@ -212,12 +212,14 @@ async function main() {
       if (cores.some((c) => !c.endsWith(` ${TFJS_CORE}`)) || cores.length > 1) fail(name, `one @tensorflow/tfjs-core ${TFJS_CORE} installed`, cores.join('\n'));
       if (installedCopies(join(project, 'node_modules'), '@tensorflow/tfjs').length > 0) fail(name, 'no @tensorflow/tfjs union installed', installedCopies(join(project, 'node_modules'), '@tensorflow/tfjs').join('\n'));
 
+      let extra = '';
       if (name === '@vjepa/backends') {
         writeFileSync(join(project, 'backends-smoke.mjs'), BACKENDS_SMOKE);
         const smoke = await run(process.execPath, ['backends-smoke.mjs'], { cwd: project });
         if (smoke.code !== 0) fail(name, 'a gradient on cpu and wasm from the installed tarball', smoke.output);
+        else extra = ', a gradient on cpu and wasm';
       }
-      console.log(`checked ${name}: publint, attw, npm install (${installSeconds} s, node_modules ${sizeMb(join(project, 'node_modules'))} MB), import, types`);
+      console.log(`checked ${name}: publint, attw, npm install (${installSeconds} s, node_modules ${sizeMb(join(project, 'node_modules'))} MB), import, types${extra}`);
     },
   );
 

@@ -31,8 +31,10 @@ describe('the bundled tfjs-core gradients', () => {
     expect(kernels.length).toBeGreaterThan(100);
     expect(kernels.filter((k) => tf.getGradient(k) === undefined)).toEqual([]);
     const x = tf.tensor1d([1, 2, 3]);
-    expect(typeof (x as unknown as { square?: unknown }).square).toBe('function');
-    const y = x.square().sum();
+    // the chained methods' types come with tfjs-core's register_all_chained_ops, which is not imported here
+    const chained = x as unknown as { square?: () => { sum: () => tf.Tensor } };
+    expect(typeof chained.square).toBe('function');
+    const y = chained.square!().sum();
     expect(y.dataSync()[0]).toBe(14);
     tf.dispose([x, y]);
   });
