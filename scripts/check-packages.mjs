@@ -219,7 +219,7 @@ async function main() {
         if (smoke.code !== 0) fail(name, 'a gradient on cpu and wasm from the installed tarball', smoke.output);
         else extra = ', a gradient on cpu and wasm';
       }
-      console.log(`checked ${name}: publint, attw, npm install (${installSeconds} s, node_modules ${sizeMb(join(project, 'node_modules'))} MB), import, types${extra}`);
+      console.log(`checked ${name} (tarball ${(statSync(tgz).size / 1e3).toFixed(0)} kB): publint, attw, npm install (${installSeconds} s, node_modules ${sizeMb(join(project, 'node_modules'))} MB), import, types${extra}`);
     },
   );
 
