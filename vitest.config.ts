@@ -6,6 +6,6 @@ export default defineConfig({
   resolve: { conditions: ['@vjepa/source'] },
   ssr: { resolve: { conditions: ['@vjepa/source'] } },
   test: {
-    projects: ['packages/*', 'apps/*', 'scripts/architecture'],
+    projects: ['packages/*', 'apps/*', 'scripts/architecture', 'scripts/self-contained'],
   },
 });

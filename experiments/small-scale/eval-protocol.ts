@@ -4,7 +4,7 @@
  * probe with several protocols on prefixes of those sets and prints accuracy mean ± std over seeds,
  * the margin over the random-init control in control-std units (the suite's rule), and seconds.
  *
- * Usage (from /work/main):
+ * Usage (from the repository root):
  *   node --import tsx --conditions=@vjepa/source experiments/small-scale/eval-protocol.ts \
  *     '{"encoders":{"vjepa":{"checkpoint":"/tmp/exp/v1000/jepa-latest.pth.tar"}},"run":"/tmp/exp/v1000",
  *       "maxTrain":2000,"maxTest":1000,"protocols":[{"trainClips":400,"testClips":200}]}'

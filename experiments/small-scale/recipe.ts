@@ -5,7 +5,7 @@
  *   (a) the trained target encoder and (b) a random-init encoder of the same architecture
  *       (same init seed as the trained encoder before training).
  *
- * Usage (from /work/main):
+ * Usage (from the repository root):
  *   timeout 900 node --import tsx --conditions=@vjepa/source experiments/small-scale/recipe.ts \
  *     '{"name":"baseline","set":["optimization.epochs=4"],"minutes":4.5}'
  * Recipe JSON:

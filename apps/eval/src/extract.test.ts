@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy, tensorData, toFloat32, writeNpy } from '@vjepa/io';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-main';
 import { toChannelsLast } from '@vjepa/eval';
 import { FIXTURES, captureIo, tempDir, writeArchConfig } from './test/fixtures';
@@ -11,8 +11,13 @@ const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math
 
 describe('vjepa-eval extract', () => {
   const dir = tempDir();
-  const config = writeArchConfig(dir);
-  const expected = toFloat32(npy(join(FIXTURES, 'expected_target_features.npy')));
+  let config: string;
+  let expected: Float32Array;
+  beforeAll(() => {
+    // read in a hook, not while collecting: a missing fixture fails these tests, not the file
+    config = writeArchConfig(dir);
+    expected = toFloat32(npy(join(FIXTURES, 'expected_target_features.npy')));
+  });
 
   it('reproduces the official target features from checkpoint.pth.tar and a channels-first clip', async () => {
     const io = captureIo();

@@ -1,14 +1,19 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-main';
 import { FIXTURES, captureIo, tempDir, writeArchConfig } from './test/fixtures';
 
 describe('vjepa-eval probe', () => {
   const dir = tempDir();
-  const config = writeArchConfig(dir);
-  const base = ['probe', '--checkpoint', join(FIXTURES, 'checkpoint.pth.tar'), '--config', config, '--backend', 'cpu'];
+  let config: string;
+  let base: string[];
+  beforeAll(() => {
+    // read in a hook, not while collecting: a missing fixture fails these tests, not the file
+    config = writeArchConfig(dir);
+    base = ['probe', '--checkpoint', join(FIXTURES, 'checkpoint.pth.tar'), '--config', config, '--backend', 'cpu'];
+  });
 
   it('trains and tests a probe end to end on a tiny Moving MNIST set, writing JSON, Markdown and PNG, then reuses cached features', async () => {
     const out = join(dir, 'probe');

@@ -4,7 +4,7 @@
 //   cd packages/backends
 //   ../../node_modules/.bin/tsx --conditions=@vjepa/source bench/train-step.ts [runs] [cpuRuns]
 //
-// Shapes of shared/docs/backends.md: B 8, N 256, D 192, 3 heads, MLP 768, 64 gathered tokens.
+// Shapes of docs/backends.md: B 8, N 256, D 192, 3 heads, MLP 768, 64 gathered tokens.
 // The block is written inline with tf ops in ./transformer-block.ts, not imported from @vjepa/vit.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';

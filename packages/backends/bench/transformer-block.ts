@@ -1,4 +1,4 @@
-// The benchmark workload of shared/docs/backends.md, written inline with tf ops (not @vjepa/vit):
+// The benchmark workload of docs/backends.md, written inline with tf ops (not @vjepa/vit):
 // one pre-norm ViT block (exact GELU) over B x N tokens, then gather K tokens per sample, L1 loss.
 import * as tf from '@tensorflow/tfjs-core';
 

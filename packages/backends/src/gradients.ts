@@ -5,10 +5,12 @@ export { gradientsRegistered };
 
 /**
  * Registers every tfjs gradient (and the chained tensor methods such as `t.sum()`), which
- * `@tensorflow/tfjs-core` alone does not: its Node entry registers none, and its ESM files that do
- * cannot be loaded by plain Node (extensionless imports). It imports the `@tensorflow/tfjs` union,
- * which registers them on the shared engine (and the cpu backend; it does not change the active
- * backend). Called by `setupBackend` unless `{ gradients: false }`. Costs ~0.4 s once.
+ * `@tensorflow/tfjs-core` alone does not under Node: its Node entry registers none, and its ESM files
+ * that do (`dist/register_all_gradients.js`) cannot be loaded by plain Node or tsx (extensionless
+ * imports). This imports `./vendor/tfjs-core-gradients.js`, those same tfjs-core files bundled by
+ * `scripts/bundle-tfjs-gradients.mjs` (about 370 kB, no `@tensorflow/tfjs` union), which register on
+ * the installed tfjs-core's engine and leave the active backend alone. Works in plain Node ESM, tsx,
+ * vitest and bundlers. Called by `setupBackend` unless `{ gradients: false }`.
  *
  * @example
  * await registerGradients();
@@ -16,5 +18,5 @@ export { gradientsRegistered };
  */
 export async function registerGradients(): Promise<void> {
   if (gradientsRegistered()) return;
-  await import('@tensorflow/tfjs');
+  await import('./vendor/tfjs-core-gradients.js');
 }

@@ -30,7 +30,7 @@ export function explainNodeGpuFailure(e: unknown): string {
     return 'tfjs_binding.node can not be found: the native addon was not built (its install script downloads libtensorflow, which needs network access to Google storage)';
   }
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-    return `the optional dependency @tensorflow/tfjs-node-gpu is not installed (${text})`;
+    return `the optional peer @tensorflow/tfjs-node-gpu is not installed (${text})`;
   }
   if (/lib(cudart|cudnn|cublas|tensorflow)/.test(text)) {
     return `a native library is missing (libtensorflow 2.9.1 GPU needs CUDA 11.2 and cuDNN 8.1 on the library path): ${text}`;
@@ -57,7 +57,7 @@ async function activate(name: string, what: BackendName, hint: string): Promise<
 }
 
 const NODE_GPU_HINT =
-  'tfjs-node-gpu is an optional dependency that cannot be built offline: allow its install script (pnpm: add it to onlyBuiltDependencies, or run `pnpm approve-builds`) on a machine that can reach storage.googleapis.com, or point TFJS_NODE_BASE_URI / TFJS_NODE_CDN_STORAGE at a mirror, with CUDA 11.2 and cuDNN 8.1 installed; then `pnpm rebuild @tensorflow/tfjs-node-gpu`.';
+  'tfjs-node-gpu is an optional peer of @vjepa/backends: install it (`npm install @tensorflow/tfjs-node-gpu@4.22.0`) and let its install script run (pnpm: add it to onlyBuiltDependencies, or run `pnpm approve-builds`) on a machine that can reach storage.googleapis.com, or point TFJS_NODE_BASE_URI / TFJS_NODE_CDN_STORAGE at a mirror, with CUDA 11.2 and cuDNN 8.1 installed; then `pnpm rebuild @tensorflow/tfjs-node-gpu`.';
 
 /** Loads @tensorflow/tfjs-node-gpu (libtensorflow with CUDA) through a guarded dynamic import. */
 export const loadNodeGpu: BackendLoader = async () => {

@@ -31,13 +31,15 @@ function sameFrames(full: DecodedVideo, wanted: ArrayLike<number>, got: Uint8Arr
   return true;
 }
 
-beforeAll(() => {
+function makeGops(): void {
   const x264 = ['-an', '-vf', 'scale=280:160', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '24', '-keyint_min', '24', '-sc_threshold', '0', '-bf', '2'];
   execFileSync(resolveFfmpegPath(), ['-v', 'error', '-y', '-i', lego, ...x264, gop24]);
   execFileSync(resolveFfmpegPath(), ['-v', 'error', '-y', '-i', lego, ...x264, '-x264-params', 'open_gop=1', openGop]);
-});
+}
 
 describe('decodeFrames: the sampled frames, byte for byte those of a full decode', () => {
+  beforeAll(makeGops);
+
   it.each([
     ['h264 mp4, keyframe every 24, B-frames', gop24, true],
     ['h264 mp4, open GOPs', openGop, true],

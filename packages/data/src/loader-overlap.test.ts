@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 
 // Count ffmpeg starts (the real runner still runs).
 const started = vi.hoisted(() => ({ count: 0 }));
@@ -24,9 +24,11 @@ const { VideoFolderDataset } = await import('./video-folder-dataset');
 
 const videos = fileURLToPath(new URL('../../../fixtures/videos/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'vjepa-data-overlap-'));
-mkdirSync(join(root, 'clips'));
-copyFileSync(join(videos, 'lego-technic.mp4'), join(root, 'clips', 'lego.mp4'));
-copyFileSync(join(videos, 'mars-retrograde.avi'), join(root, 'clips', 'mars.avi'));
+beforeAll(() => {
+  mkdirSync(join(root, 'clips'));
+  copyFileSync(join(videos, 'lego-technic.mp4'), join(root, 'clips', 'lego.mp4'));
+  copyFileSync(join(videos, 'mars-retrograde.avi'), join(root, 'clips', 'mars.avi'));
+});
 
 describe('the loader starts decoding the next batches before it hands a batch out', () => {
   it('every prefetched sample has its ffmpeg process running when the caller gets its batch', async () => {

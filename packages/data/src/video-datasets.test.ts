@@ -14,7 +14,11 @@ const root = mkdtempSync(join(tmpdir(), 'vjepa-data-ds-'));
 const decode = { size: [24, 32] as [number, number] };
 const ctx = (seed: number) => ({ rng: createDataRng(seed), epoch: 0 });
 
-beforeAll(() => {
+// The folders the dataset tests read, made from the fixture videos by the describes that need them
+// (the parser tests need no fixture, so a missing one does not fail them).
+let made = false;
+function makeFolders(): void {
+  if (made) return;
   mkdirSync(join(root, 'clips', 'rover'), { recursive: true });
   mkdirSync(join(root, 'clips', 'mars', 'deep'), { recursive: true });
   copyFileSync(join(videos, 'lego-technic.mp4'), join(root, 'clips', 'rover', 'lego.mp4'));
@@ -33,7 +37,8 @@ beforeAll(() => {
   writeFileSync(join(root, 'bad-only.txt'), 'cut.avi 0\ntext.mp4 1\n');
   writeFileSync(join(root, 'missing-only.txt'), 'a.mp4 0\nb.mp4 1\n');
   writeFileSync(join(root, 'unlabelled.txt'), 'clips/rover/lego.mp4\nclips/mars/deep/mars.avi 4\n');
-});
+  made = true;
+}
 
 describe('parseVideoIndex', () => {
   it('reads "path label" lines, resolving relative paths against the index folder', () => {
@@ -58,6 +63,8 @@ describe('parseVideoIndex', () => {
 });
 
 describe('VideoIndexDataset', () => {
+  beforeAll(makeFolders);
+
   it('skips and counts missing, truncated and non-video files; pads the short clip', async () => {
     const ds = await VideoIndexDataset.open(join(root, 'train.txt'), { decode });
     expect(ds.length).toBe(5);
@@ -121,6 +128,8 @@ describe('VideoIndexDataset', () => {
 });
 
 describe('VideoFolderDataset', () => {
+  beforeAll(makeFolders);
+
   it('finds videos and images recursively by extension, labelled by subfolder', async () => {
     const ds = await VideoFolderDataset.open(join(root, 'clips'), { classFromFolder: true, decode, sampling: { framesPerClip: 4, frameStep: 2 } });
     expect(ds.classes).toEqual(['mars', 'rover']);
@@ -144,6 +153,8 @@ describe('VideoFolderDataset', () => {
 });
 
 describe('a loader over real videos', () => {
+  beforeAll(makeFolders);
+
   it('decodes several files concurrently and batches augmented clips', async () => {
     const { createLoader } = await import('./loader');
     const { createTrainTransform } = await import('./augment');
@@ -173,6 +184,8 @@ describe('a loader over real videos', () => {
 });
 
 describe('file datasets read only the sampled frames, and get the clips the whole-file decode gave', () => {
+  beforeAll(makeFolders);
+
   it('same clips with the cache (memory), without it (seeks) and from decodeVideo + sampleClipIndices', async () => {
     const { decodeVideo } = await import('./decode-video');
     const { sampleClipIndices } = await import('./clip-sampling');

@@ -1,6 +1,7 @@
-import { BackendError, ShapeError } from '@vjepa/errors';
+import { ShapeError } from '@vjepa/errors';
 import { crc32 } from './crc32';
 import { nodeZlib } from './node-builtins';
+import { zlibStored } from './zlib-stored';
 
 const SIGNATURE = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
@@ -17,8 +18,8 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 
 /**
  * Encodes 8-bit RGBA pixels (row-major, `width * height * 4` bytes) as a PNG file. Minimal and
- * dependency-free: one IDAT, filter type 0, zlib from `node:zlib` (Node only). The one PNG writer of
- * the project: mask renderings, loss curves and confusion matrices all go through it.
+ * dependency-free: one IDAT, filter type 0, compressed with `node:zlib` under Node and stored
+ * uncompressed elsewhere (browsers, other runtimes: valid, just larger). The one PNG writer of the project: mask renderings, loss curves and confusion matrices all go through it.
  *
  * @example
  * const red = new Uint8Array([255, 0, 0, 255]);
@@ -43,8 +44,8 @@ export function encodePng(rgba: Uint8Array, width: number, height: number): Uint
   view.setUint32(4, height);
   ihdr.set([8, 6, 0, 0, 0], 8); // bit depth 8, colour type 6 (RGBA), deflate, filter 0, no interlace
   const zlib = nodeZlib();
-  if (zlib === undefined) throw new BackendError('encodePng', { expected: "Node's zlib (node:zlib)", received: 'none in this runtime', hint: 'encode PNGs under Node' });
-  const parts = [SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', new Uint8Array(zlib.deflateSync(raw))), chunk('IEND', new Uint8Array(0))];
+  const idat = zlib === undefined ? zlibStored(raw) : new Uint8Array(zlib.deflateSync(raw));
+  const parts = [SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {

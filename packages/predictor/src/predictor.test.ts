@@ -12,9 +12,10 @@ import { VJEPAPredictor } from './predictor';
 const dir = new URL('../../../fixtures/official-parity/', import.meta.url);
 const bytes = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
 const npy = (f: string) => readNpy(bytes(f), { file: f });
-const arch = JSON.parse(readFileSync(new URL('arch.json', dir), 'utf8'));
+// arch.json is read with the rest of the fixture in beforeAll: a missing fixture fails the tests that need it, not the file
+let arch: any;
 
-const encoderConfig = {
+const encoderConfigOf = () => ({
   embedDim: arch.model.embed_dim,
   depth: arch.model.depth,
   numHeads: arch.model.num_heads,
@@ -24,9 +25,9 @@ const encoderConfig = {
   tubeletSize: arch.data.tubelet_size,
   numFrames: arch.data.num_frames,
   imgSize: arch.data.crop_size,
-};
+});
 const fixtureConfig = () =>
-  predictorConfigFor(new VisionTransformer(encoderConfig).config, {
+  predictorConfigFor(new VisionTransformer(encoderConfigOf()).config, {
     predictorEmbedDim: arch.model.pred_embed_dim,
     depth: arch.model.pred_depth,
     numHeads: arch.model.pred_num_heads,
@@ -40,6 +41,7 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
+let encoderConfig: ReturnType<typeof encoderConfigOf>;
 let safetensors: StateDict;
 let torch: unknown;
 let ctx: tf.Tensor;
@@ -48,6 +50,14 @@ let tgtIdx: tf.Tensor;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+});
+
+let fixture: Promise<void> | undefined;
+/** Reads the fixture once, for the describes whose tests use it. */
+const loadFixture = () => (fixture ??= readFixture());
+async function readFixture(): Promise<void> {
+  arch = JSON.parse(readFileSync(new URL('arch.json', dir), 'utf8'));
+  encoderConfig = encoderConfigOf();
   safetensors = readSafetensors(bytes('weights.safetensors'), { file: 'weights.safetensors' }).tensors;
   torch = readTorchCheckpoint(bytes('checkpoint.pth.tar'), { file: 'checkpoint.pth.tar' });
   const c = npy('expected_context_features.npy');
@@ -56,12 +66,14 @@ beforeAll(async () => {
   const ti = npy('tgt_idx.npy');
   ctxIdx = tf.tensor2d(toInt32(ci), [ci.shape[0], ci.shape[1]], 'int32');
   tgtIdx = tf.tensor2d(toInt32(ti), [ti.shape[0], ti.shape[1]], 'int32');
-});
+}
 
 describe.each([
   ['weights.safetensors', () => safetensors],
   ['checkpoint.pth.tar', () => torch],
 ])('official parity from %s', (file, source) => {
+  beforeAll(loadFixture);
+
   it('predictor(context, ctx_idx, tgt_idx, mask_index=1) reproduces expected_predictions', async () => {
     const pred = new VJEPAPredictor(fixtureConfig());
     const report = pred.loadStateDict(selectStateDict(source(), 'predictor', { file }), { file });
@@ -79,7 +91,9 @@ describe.each([
   });
 });
 
-describe('VJEPAPredictor', () => {
+describe('VJEPAPredictor with the official weights', () => {
+  beforeAll(loadFixture);
+
   it('end to end from the official checkpoint: encoder + predictor give the recorded L1 objective', async () => {
     const file = 'checkpoint.pth.tar';
     const enc = new VisionTransformer(encoderConfig);
@@ -130,7 +144,9 @@ describe('VJEPAPredictor', () => {
     expect(() => pred.loadStateDict(sd, { file: 'w.safetensors' })).toThrow(/mask_tokens\.1.*predictor_proj\.weight: expected \[64, 32\], received \[64, 31\]/s);
     pred.dispose();
   });
+});
 
+describe('VJEPAPredictor', () => {
   it('defaults: zero mask tokens, outDim = D; outDim option changes predictor_proj', async () => {
     const base = { grid: { t: 2, h: 2, w: 2 }, embedDim: 16, predictorEmbedDim: 8, depth: 1, numHeads: 2 };
     const p = new VJEPAPredictor(base, { seed: 1 });

@@ -14,10 +14,11 @@ import { VJEPAPredictor } from './predictor';
 const dir = new URL('../../../fixtures/vjepa2-parity/', import.meta.url);
 const bytes = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
 const npy = (f: string) => readNpy(bytes(f), { file: f });
-const arch = JSON.parse(readFileSync(new URL('arch.json', dir), 'utf8'));
+// arch.json is read with the rest of the fixture in beforeAll: a missing fixture fails the tests that need it, not the file
+let arch: any;
 const file = 'checkpoint.pt';
 
-const encoderConfig = {
+const encoderConfigOf = () => ({
   embedDim: arch.model.embed_dim,
   depth: arch.model.depth,
   numHeads: arch.model.num_heads,
@@ -28,10 +29,10 @@ const encoderConfig = {
   tubeletSize: arch.data.tubelet_size,
   numFrames: arch.data.num_frames,
   imgSize: arch.data.crop_size,
-};
+});
 // pred_num_heads is not set: the reference then uses the encoder's heads
 const fixtureConfig = () =>
-  predictorConfigFor(new VisionTransformer(encoderConfig).config, {
+  predictorConfigFor(new VisionTransformer(encoderConfigOf()).config, {
     predictorEmbedDim: arch.model.pred_embed_dim,
     depth: arch.model.pred_depth,
     mlpRatio: arch.model.mlp_ratio,
@@ -43,8 +44,8 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 };
-const maskIndex = arch.check.mask_index_used_by_predictor;
-
+let encoderConfig: ReturnType<typeof encoderConfigOf>;
+let maskIndex: number;
 let ckpt: unknown;
 let ctx: tf.Tensor;
 let ctxIdx: number[][];
@@ -53,6 +54,9 @@ let expected: Float32Array;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  arch = JSON.parse(readFileSync(new URL('arch.json', dir), 'utf8'));
+  encoderConfig = encoderConfigOf();
+  maskIndex = arch.check.mask_index_used_by_predictor;
   ckpt = readTorchCheckpoint(bytes(file), { file });
   const c = npy('expected_context_features.npy');
   ctx = tf.tensor(toFloat32(c), [...c.shape]);

@@ -14,9 +14,8 @@ import { maxAbsDiff, useCpu } from './test-utils';
 const dir = new URL('../../../fixtures/vjepa2-parity/', import.meta.url);
 const bytes = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
 const npy = (f: string) => readNpy(bytes(f), { file: f });
-const arch = JSON.parse(readFileSync(new URL('arch.json', dir), 'utf8'));
-
-const config = {
+// arch.json is read with the rest of the fixture in beforeAll: a missing fixture fails the tests that need it, not the file
+const configOf = (arch: any) => ({
   embedDim: arch.model.embed_dim,
   depth: arch.model.depth,
   numHeads: arch.model.num_heads,
@@ -27,20 +26,26 @@ const config = {
   tubeletSize: arch.data.tubelet_size,
   numFrames: arch.data.num_frames,
   imgSize: arch.data.crop_size,
-};
+});
 
+let config: ReturnType<typeof configOf>;
 let ckpt: unknown;
 let input: tf.Tensor;
 let ctxIdx: tf.Tensor;
 
-beforeAll(async () => {
-  await useCpu();
+beforeAll(useCpu);
+
+let fixture: Promise<void> | undefined;
+/** Reads the fixture once, for the describes whose tests use it. */
+const loadFixture = () => (fixture ??= readFixture());
+async function readFixture(): Promise<void> {
+  config = configOf(JSON.parse(readFileSync(new URL('arch.json', dir), 'utf8')));
   ckpt = readTorchCheckpoint(bytes('checkpoint.pt'), { file: 'checkpoint.pt' });
   const x = npy('input.npy');
   input = tf.tidy(() => channelsFirstToLast(tf.tensor(toFloat32(x), [...x.shape])));
   const c = npy('ctx_idx.npy');
   ctxIdx = tf.tensor2d(toInt32(c), [c.shape[0], c.shape[1]], 'int32');
-});
+}
 
 /** Max abs difference against an expected .npy (shapes must agree). */
 async function diffTo(y: tf.Tensor, file: string): Promise<number> {
@@ -50,6 +55,8 @@ async function diffTo(y: tf.Tensor, file: string): Promise<number> {
 }
 
 describe('V-JEPA 2 parity (checkpoint.pt, RoPE encoder)', () => {
+  beforeAll(loadFixture);
+
   it('target_encoder(input) reproduces expected_target_features', async () => {
     const vit = new VisionTransformer(config, { trainable: false });
     const report = vit.loadStateDict(selectStateDict(ckpt, 'target_encoder', { file: 'checkpoint.pt' }), { file: 'checkpoint.pt' });
@@ -118,6 +125,8 @@ describe('V-JEPA 2 parity (checkpoint.pt, RoPE encoder)', () => {
 });
 
 describe('V-JEPA 2 architecture from the state dict', () => {
+  beforeAll(loadFixture);
+
   it('detects RoPE, width, depth, MLP, patch and tubelet; heads come from numHeads (no preset has this size)', async () => {
     const sd = selectStateDict(ckpt, 'target_encoder');
     expect(() => vitConfigFromStateDict(sd, { file: 'checkpoint.pt' })).toThrow(/checkpoint\.pt: encoder numHeads.*RoPE encoder of width 96, depth 2/s);
@@ -144,7 +153,9 @@ describe('V-JEPA 2 architecture from the state dict', () => {
     );
     expect(() => loadVisionTransformer(sd, { preset: 'vit_enormous' })).toThrow(/one of tiny, .*vitg-384/);
   });
+});
 
+describe('V-JEPA 2 releases', () => {
   it('the release table names the four V-JEPA 2 checkpoints with their resolutions', () => {
     expect(Object.keys(VJEPA2_RELEASES)).toEqual(['vitl', 'vith', 'vitg', 'vitg-384']);
     const g = vjepa2ReleaseConfig('vitg-384');

@@ -56,7 +56,7 @@ function swapLastTwo(backend: WasmBackendInternals, x: TensorInfo, shape3d: numb
 /**
  * Builds the replacement wasm `BatchMatMul`. Stock tfjs-backend-wasm 4.22 sends everything but
  * "batch 1, no transpose flags" to a naive blocked loop (0.8-2.8 GFLOP/s against 20-34 on the
- * XNNPACK path, see shared/docs/backends.md); autograd's matmul gradient always sets a transpose
+ * XNNPACK path, see docs/backends.md in the repository); autograd's matmul gradient always sets a transpose
  * flag, so training is dominated by that loop. This kernel:
  *  - passes the fast case to the original kernel unchanged;
  *  - materialises transposed operands with the wasm Transpose kernel (O(size), cheap next to O(MNK));

@@ -69,7 +69,7 @@ function restore(name: string): void {
 }
 
 /**
- * Applies the wasm training fixes of shared/docs/backends.md to the (global) wasm kernel registry.
+ * Applies the wasm training fixes (see docs/backends.md in the repository) to the (global) wasm kernel registry.
  * Only apps call this, through `setupBackend('wasm')`; library packages never do. Idempotent; a
  * fix switched off with `false` is put back to stock. Needs `@tensorflow/tfjs-backend-wasm` to have
  * been imported (its kernels must be registered).

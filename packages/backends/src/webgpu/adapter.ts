@@ -61,8 +61,8 @@ export function isSoftwareAdapter(info: AdapterInfoLike, isFallbackAdapter = fal
 
 /** The hint every WebGPU load failure carries. */
 export const WEBGPU_HINT =
-  'WebGPU in Node needs the optional `webgpu` package (Dawn) and a Vulkan driver with its loader (libvulkan.so.1): a GPU driver, ' +
-  "or Mesa's software driver for testing (Debian 12: run scripts/setup-webgpu-cpu.sh as root).";
+  'WebGPU in Node needs the optional peers `webgpu` (Dawn) and @tensorflow/tfjs-backend-webgpu (`npm install webgpu@^0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0`) ' +
+  "and a Vulkan driver with its loader (libvulkan.so.1): a GPU driver, or Mesa's software driver lavapipe for testing (Debian 12: mesa-vulkan-drivers from bookworm-backports; vjepa-ts's scripts/setup-webgpu-cpu.sh installs it).";
 
 /**
  * Loads Dawn for Node (the optional `webgpu` package) and asks it for a high-performance adapter,

@@ -91,7 +91,7 @@ export async function loadWebGpuBackend(options: WebGpuLoadOptions = {}): Promis
     // A literal specifier, so a bundle of an app (bench/device) carries the backend with it.
     ({ WebGPUBackend } = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as { WebGPUBackend: typeof WebGPUBackend });
   } catch (e) {
-    throw new BackendError('webgpu', { expected: 'the optional @tensorflow/tfjs-backend-webgpu package', received: String(e), hint: WEBGPU_HINT, cause: e });
+    throw new BackendError('webgpu', { expected: 'the optional peer @tensorflow/tfjs-backend-webgpu', received: String(e), hint: WEBGPU_HINT, cause: e });
   }
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS) if (typeof found.adapter.limits[name] === 'number') requiredLimits[name] = found.adapter.limits[name];

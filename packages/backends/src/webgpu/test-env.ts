@@ -1,5 +1,7 @@
 // WebGPU for this package's tests (not exported): set up once per test file, or say in one line why not.
 import * as tf from '@tensorflow/tfjs-core';
+// the cpu reference the suites compare against (registerGradients registers gradients only, no backend)
+import '@tensorflow/tfjs-backend-cpu';
 import { registerGradients } from '../gradients';
 import { loadWebGpuBackend, webgpuDeviceInfo } from './load-webgpu';
 
