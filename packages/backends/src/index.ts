@@ -1,5 +1,6 @@
 export { setupBackend } from './setup-backend';
 export type { BackendAttempt, BackendSetup, SetupBackendOptions } from './setup-backend';
+export { backendSummary } from './backend-summary';
 export { AUTO_ORDER, BACKEND_CHOICES, parseBackendChoice } from './backend-choice';
 export type { BackendChoice, BackendName } from './backend-choice';
 export { explainNodeGpuFailure } from './loaders';

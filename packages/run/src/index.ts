@@ -25,3 +25,9 @@ export { runTraining } from './run-training';
 export type { BackendInfo, RunResult, RunTrainingOptions } from './run-training';
 export { mainRunConfig, objectiveFolder, trainAll, trainThenEvaluate } from './train-then-evaluate';
 export type { RemoteTraining, TrainAllOptions, Training } from './train-then-evaluate';
+
+// For the CLIs: their command lines and progress lines
+export { parseCommandLine } from './command-line';
+export type { CommandFlags } from './command-line';
+export { Progress, formatDuration, progressLine } from './progress';
+export type { ProgressOptions, ProgressState, ProgressStream } from './progress';
