@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { statSync } from 'node:fs';
 import { CheckpointError, ConfigError } from '@vjepa/errors';
-import { type StateDict, readFileBytes, readSafetensors, readTorchCheckpoint, selectStateDict, stripPrefixes } from '@vjepa/io';
+import { type StateDict, openTorchCheckpointFile, readFileBytes, readSafetensors, selectStateDict, stripPrefixes } from '@vjepa/io';
 import { readCheckpointManifest, readCheckpointModule } from '@vjepa/trainer';
 import { VisionTransformer } from '@vjepa/vit';
 import type { EvalArch } from './arch';
@@ -108,9 +108,8 @@ async function readStateDict(spec: EncoderSpec, log: (line: string) => void): Pr
     return { sd: await readCheckpointModule(manifest, module), description: `${basename(manifest.dir)}[${key}]` };
   }
   const file = basename(path);
-  const bytes = await readFileBytes(path, { as: 'checkpoint' });
   if (/\.safetensors$/i.test(path)) {
-    const { tensors } = readSafetensors(bytes, { file: path });
+    const { tensors } = readSafetensors(await readFileBytes(path, { as: 'checkpoint' }), { file: path });
     let prefix = spec.prefix?.replace(/\.$/, '');
     if (prefix === undefined && Object.keys(tensors).some((k) => k.startsWith('target_encoder.'))) prefix = 'target_encoder';
     const sd = prefix ? selectStateDict(tensors, prefix, { file: path }) : stripPrefixes(tensors);
@@ -119,15 +118,30 @@ async function readStateDict(spec: EncoderSpec, log: (line: string) => void): Pr
   if (spec.prefix !== undefined) {
     throw new ConfigError('--prefix', { expected: 'only with a .safetensors checkpoint', received: `${spec.prefix} with ${file}`, hint: 'use --key target_encoder|encoder for .pth.tar files' });
   }
-  const ckpt = readTorchCheckpoint(bytes, { file: path });
-  let key = spec.key ?? 'target_encoder';
-  const top = typeof ckpt === 'object' && ckpt !== null ? (ckpt as Record<string, unknown>) : {};
-  if (spec.key === undefined && key in top && top[key] === null && top.encoder) {
-    // a pixel-objective run has no target encoder: its online encoder is the one to evaluate
-    log(`${file}: target_encoder is None (a pixel-objective run?); using encoder`);
-    key = 'encoder';
+  // Only the one state dict is read: the structure first, then that key's storages (an optimizer
+  // state under `opt`, or anything else the file holds, is never inflated).
+  const ckpt = await openTorchCheckpointFile(path);
+  try {
+    let key: string = spec.key ?? 'target_encoder';
+    if (spec.key === undefined && ckpt.kindOf(key) === 'none' && ckpt.kindOf('encoder') === 'dict') {
+      // a pixel-objective run has no target encoder: its online encoder is the one to evaluate
+      log(`${file}: target_encoder is None (a pixel-objective run?); using encoder`);
+      key = 'encoder';
+    }
+    let source: unknown;
+    if (ckpt.kindOf(key) !== undefined) source = { [key]: ckpt.get(key) };
+    else if (ckpt.keys.length === 0 || ckpt.keys.some((k) => k.startsWith(`${key}.`))) source = ckpt.all(); // not a dict, or a flat one
+    else {
+      throw new CheckpointError(`${path}: key "${key}"`, {
+        expected: `one of the top-level keys: ${ckpt.keys.slice(0, 20).join(', ')}${ckpt.keys.length > 20 ? ', ...' : ''}`,
+        received: 'no such key',
+        hint: 'evaluation uses target_encoder (--key encoder for the online encoder)',
+      });
+    }
+    return { sd: selectStateDict(source, key, { file: path }), description: `${file}[${key}]` };
+  } finally {
+    ckpt.close();
   }
-  return { sd: selectStateDict(ckpt, key, { file: path }), description: `${file}[${key}]` };
 }
 
 /**
