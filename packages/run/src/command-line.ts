@@ -11,6 +11,15 @@ import { ConfigError } from '@vjepa/errors';
 export type CommandFlags = NonNullable<ParseArgsConfig['options']>;
 
 /**
+ * The values of parsed flags, typed from the flags (a string flag gives `string | undefined`, a
+ * repeatable one `string[] | undefined`, a boolean one `boolean | undefined`).
+ *
+ * @example
+ * const v: ParsedFlags<{ out: { type: 'string' } }> = { out: 'a.npy' };
+ */
+export type ParsedFlags<T extends CommandFlags> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: false; strict: true }>>['values'];
+
+/**
  * Parses the flags of a CLI command strictly (no positionals) with `node:util`'s `parseArgs`, the
  * way both CLIs read their command lines:
  * - a leading `--` is dropped, so `pnpm run main -- --set meta.seed=11` works (pnpm passes the `--` on);
@@ -22,7 +31,7 @@ export type CommandFlags = NonNullable<ParseArgsConfig['options']>;
  * const values = parseCommandLine(['--', '--set', 'a=1'], { set: { type: 'string', multiple: true } }, 'vjepa-train');
  * values.set; // ['a=1']
  */
-export function parseCommandLine<const T extends CommandFlags>(argv: readonly string[], flags: T, program: string) {
+export function parseCommandLine<const T extends CommandFlags>(argv: readonly string[], flags: T, program: string): ParsedFlags<T> {
   const args = argv[0] === '--' ? argv.slice(1) : [...argv];
   try {
     return parseArgs({ args, options: flags, allowPositionals: false, strict: true }).values;
@@ -53,4 +62,20 @@ function commandLineError(e: unknown, flags: CommandFlags, program: string): unk
     return new ConfigError(`${program}: ${JSON.stringify(arg)}`, { expected: 'only flags (--name value)', received: 'an argument that is not a flag', hint: `every value follows its flag; ${help}` });
   }
   return e;
+}
+
+/**
+ * The error for an unknown command of a CLI with commands: names it, lists the commands, and
+ * suggests the closest (`vjepa-eval extrat` -> did you mean extract?).
+ *
+ * @example
+ * throw unknownCommandError('extrat', ['extract', 'probe', 'suite', 'main'], 'vjepa-eval');
+ */
+export function unknownCommandError(command: string, commands: readonly string[], program: string): ConfigError {
+  const guess = didYouMean(command, commands);
+  return new ConfigError(`${program} ${JSON.stringify(command)}`, {
+    expected: `a command: ${commands.join(', ')}`,
+    received: 'an unknown command',
+    hint: guess === undefined ? `see ${program} --help` : `did you mean ${program} ${guess}?`,
+  });
 }

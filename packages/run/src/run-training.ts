@@ -8,6 +8,7 @@ import { encoderSize } from '@vjepa/vit';
 import { curvesPng } from './curves-png';
 import { createBatchSource } from './data-source';
 import { gridOf, strategyForConfig } from './masking-strategy';
+import { checkRunFits } from './memory-bound';
 import { MetricsLog, type StepRecord } from './metrics-log';
 import { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic, type RunPaths } from './run-folder';
 import type { RunConfig } from './schema';
@@ -91,6 +92,7 @@ export interface RunResult {
  */
 export async function runTraining(config: RunConfig, options: RunTrainingOptions = {}): Promise<RunResult> {
   const log = options.log ?? ((line: string) => console.log(line));
+  checkRunFits(config); // before anything is allocated: data.batch_size 1e9 is refused at once
   const strategy = await strategyForConfig(config, options.baseDir);
   const backend: BackendInfo = options.backend ?? { name: tf.getBackend(), detail: 'set up by the caller' };
   const paths = runPaths(config);
