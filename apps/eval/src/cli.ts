@@ -13,7 +13,8 @@ const onSignal = (name: NodeJS.Signals): void => {
     if (graceful) process.stderr.write(`\n${name} again: exiting without waiting\n`);
     process.exit(130);
   }
-  process.stderr.write(`\n${name}: stopping at the next ${command === 'main' ? 'step boundary and saving' : 'video'} (press Ctrl-C again to quit at once)\n`);
+  const what = command === 'main' ? 'the trainings save at the next step boundary (during the suite: after the current feature part)' : 'after the current video';
+  process.stderr.write(`\n${name}: stopping: ${what}; press Ctrl-C again to quit at once\n`);
   controller.abort();
 };
 process.on('SIGINT', () => onSignal('SIGINT'));

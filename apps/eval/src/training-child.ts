@@ -80,8 +80,9 @@ export function startTrainingChild(options: TrainingChildOptions): TrainingChild
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', [STOP_ON_STDIN_EOF]: '1' } });
   child.stdin?.on('error', () => {}); // EPIPE when the child has already exited
   const stderr: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => log(prefix + line));
+  createInterface({ input: child.stdout! }).on('line', (line) => line.trim() !== '' && log(prefix + line));
   createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (line.trim() === '') return;
     stderr.push(line);
     if (stderr.length > STDERR_TAIL) stderr.shift();
     log(prefix + line);

@@ -1,7 +1,7 @@
 import { backendSummary, setupBackend } from '@vjepa/backends';
 import { ConfigError, VjepaError } from '@vjepa/errors';
 import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
-import { Progress, type RunResult, loadConfig, runTraining, trainThenEvaluate } from '@vjepa/run';
+import { Progress, type RunResult, checkRunFits, loadConfig, runTraining, trainThenEvaluate } from '@vjepa/run';
 import { stringify } from 'yaml';
 import { USAGE, parseCliArgs } from './cli-args';
 
@@ -27,6 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(stringify(config));
     return 0;
   }
+  checkRunFits(config); // before the backend starts: a batch that cannot fit is refused at once
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: string) => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClipSet } from '@vjepa/data';
-import { DataError, ShapeError } from '@vjepa/errors';
+import { ConfigError, DataError, ShapeError } from '@vjepa/errors';
 import { readNpy, tensorData, toFloat32, writeFileAtomic, writeNpy } from '@vjepa/io';
 import { checkClips, checkFeatures } from './clip-checks';
 import { encodeClips } from './encode';
@@ -54,6 +54,8 @@ export interface FeatureOptions {
   batchSize?: number;
   /** An unreadable item stops with its error instead of being skipped. */
   failFast?: boolean;
+  /** Aborting stops between parts (the parts written so far are kept: a rerun resumes) with a ConfigError. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -179,6 +181,9 @@ export async function cachedFeatures(encoder: LoadedEncoder, set: ClipSet, optio
   const skipped: SkippedItem[] = [];
   let resumed = 0;
   for (let start = 0; start < set.size; start += FEATURE_PART_ITEMS) {
+    if (options.signal?.aborted === true) {
+      throw new ConfigError(`features of ${set.name}`, { expected: 'completed', received: `interrupted after ${start} of ${set.size} items`, hint: 'rerun the same command: the parts written so far are kept' });
+    }
     const n = Math.min(FEATURE_PART_ITEMS, set.size - start);
     const partBase = partsDir === undefined ? undefined : join(partsDir, `part-${String(start).padStart(9, '0')}`);
     let part = partBase === undefined ? null : readStored(partBase, n);

@@ -195,7 +195,7 @@ export async function trainThenEvaluate(
   const sibling = objectiveFolder(run, 'pixels');
   const pixelRun = pixels ?? (existsSync(join(sibling, RUN_CHECKPOINTS_DIR, LATEST_POINTER)) ? sibling : undefined);
   log('== evaluation suite');
-  const suite = await runSuite({ ...options.suite, run, pixelRun, log });
+  const suite = await runSuite({ ...options.suite, run, pixelRun, log, signal: options.signal });
   log(`\n${suite.table}`);
   log(`${trainings.length > 1 ? 'main' : 'train then evaluate'}: ${((Date.now() - started) / 1000).toFixed(1)} s in all (suite ${suite.seconds.toFixed(1)} s); results in ${suite.files.markdown}`);
   return { trainings: results, suite };
