@@ -110,12 +110,17 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
   const metrics = new MetricsLog(paths.folder, config.logging.write_tag, { ipe: config.optimization.ipe });
   try {
     let resumedFrom: string | null = null;
-    const latest = config.meta.load_checkpoint ? await session.latest() : null;
-    const from = latest?.path ?? config.meta.read_checkpoint;
-    if (from !== null && from !== undefined) {
-      const step = await session.resume(from);
-      resumedFrom = from;
-      log(`resumed from ${from} at step ${step}`);
+    // the newest intact checkpoint of the folder: a damaged one (truncated, overwritten) is passed
+    // over, saying so, and never resumed from; none intact at all is an error
+    const found = config.meta.load_checkpoint ? await session.resumeNewestIntact() : null;
+    if (found !== null) {
+      for (const d of found.damaged) log(`checkpoint ${d.dir} is damaged and was not used: ${d.reason}`);
+      resumedFrom = found.path;
+      log(`resumed from ${found.path} at step ${found.step}${found.damaged.length > 0 ? ' (the newest intact checkpoint)' : ''}`);
+    } else if (config.meta.read_checkpoint !== null && config.meta.read_checkpoint !== undefined) {
+      const step = await session.resume(config.meta.read_checkpoint);
+      resumedFrom = config.meta.read_checkpoint;
+      log(`resumed from ${resumedFrom} at step ${step}`);
     }
     const startStep = session.nextStep;
     const totalSteps = session.totalSteps;

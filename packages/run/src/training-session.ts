@@ -5,6 +5,7 @@ import type { ClipBatch } from '@vjepa/data';
 import type { Grid, MaskPair, MaskingStrategy } from '@vjepa/masking';
 import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
 import {
+  type DamagedCheckpoint,
   LATEST_POINTER,
   type StepMetrics,
   type Trainer,
@@ -12,6 +13,7 @@ import {
   createTrainer,
   exportOfficial,
   loadCheckpoint,
+  loadNewestIntactCheckpoint,
   readCheckpointManifest,
   saveCheckpoint,
   trainerConfigFromSections,
@@ -88,6 +90,12 @@ export interface TrainingSession {
   latest(): Promise<{ path: string; step: number } | null>;
   /** Loads a checkpoint (models, optimiser, RNG, step); returns the step it resumes at. */
   resume(path: string): Promise<number>;
+  /**
+   * Loads the newest intact checkpoint of the folder (see `@vjepa/trainer`'s
+   * `loadNewestIntactCheckpoint`): null when there is none, a CheckpointError when every one is
+   * damaged; `damaged` lists the newer ones passed over, and why.
+   */
+  resumeNewestIntact(): Promise<{ path: string; step: number; damaged: DamagedCheckpoint[] } | null>;
   /** Writes the official `.pth.tar` export (for PyTorch users); returns the path. */
   exportEncoder(path: string): Promise<string>;
   /** LR at a step (for the LR curve). */
@@ -136,6 +144,11 @@ export function createTrainingSession(config: RunConfig, strategy: MaskingStrate
       return { path: manifest.dir, step: manifest.iteration };
     },
     resume: async (path) => trainer.restore(await loadCheckpoint(path)).iteration,
+    async resumeNewestIntact() {
+      const found = await loadNewestIntactCheckpoint(checkpointsDir);
+      if (found === null) return null;
+      return { path: found.checkpoint.dir, step: trainer.restore(found.checkpoint).iteration, damaged: found.damaged };
+    },
     async exportEncoder(path) {
       await exportOfficial(await trainer.snapshot(), path, { loss: lastLoss, batchSize: config.data.batch_size });
       return path;

@@ -12,4 +12,6 @@ export type { StepMetrics, TrainerOptions } from './trainer';
 export type { TrainerState } from './trainer-state';
 export { CHECKPOINT_FORMAT, checkpointName, exportOfficial, loadCheckpoint, readCheckpointManifest, readCheckpointModule, saveCheckpoint } from './checkpoint';
 export type { CheckpointManifest, CheckpointModule, LoadedCheckpoint } from './checkpoint';
+export { listCheckpoints, loadNewestIntactCheckpoint } from './checkpoint-fallback';
+export type { DamagedCheckpoint } from './checkpoint-fallback';
 export { LATEST_POINTER, MANIFEST_FILE, RUN_CHECKPOINTS_DIR, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-dir';
