@@ -1,5 +1,5 @@
 import { ConfigError, VjepaError } from '@vjepa/errors';
-import { type ClipLayout, type EvalArch, type ProbeDataset, type ProbeKind, SUITE_DEFAULTS, extractFeatures, runProbeEval, runSuite } from '@vjepa/eval';
+import { type ClipLayout, type EvalArch, type ProbeDataset, type ProbeKind, SUITE_DEFAULTS, extractFeatures, probeSets, runProbeEval, runSuite } from '@vjepa/eval';
 import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
 import { type CommandFlags, checkRunFits, mainRunConfig, parseCommandLine, unknownCommandError } from '@vjepa/run';
 import { ENCODER_OPTIONS, archFromOptions, checkPath, choice, encoderFromOptions, int, need, officialConfig, setupBackendFromOptions, str, type OptionValues } from './cli-common';
@@ -123,6 +123,7 @@ async function probe(argv: readonly string[], io: CliIo): Promise<number> {
     lr: lrOption(values, official?.probe.lr ?? SUITE_DEFAULTS.lr),
   };
   for (const note of official?.notes ?? []) io.log(`note: ${note}`);
+  await probeSets(arch, dataset); // the indexes and their labels are read and checked before the backend starts
   await setupBackendFromOptions(values, io.log);
   const r = await runProbeEval({ arch, encoder, dataset, out, cacheDir: str(values, 'cache'), ...settings, failFast: values['fail-fast'] === true, log: io.log });
   const skipped = r.skipped.train.length + r.skipped.test.length;

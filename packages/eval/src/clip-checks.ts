@@ -1,6 +1,8 @@
 import { DataError, ShapeError } from '@vjepa/errors';
 
-/** `[b, t, h, w, c]` of flat index `i` in a row-major array of `shape`. */
+const AXES: Record<number, readonly string[]> = { 5: ['clip', 'frame', 'row', 'column', 'channel'], 4: ['image', 'row', 'column', 'channel'] };
+
+/** Where flat index `i` of a channels-last array of `shape` is, axis by axis: `[clip 0, frame 2, row 0, column 5, channel 1]`. */
 function position(i: number, shape: readonly number[]): string {
   const at: number[] = [];
   let rest = i;
@@ -8,7 +10,8 @@ function position(i: number, shape: readonly number[]): string {
     at.unshift(rest % shape[d]);
     rest = Math.floor(rest / shape[d]);
   }
-  return `[${at.join(', ')}]`;
+  const names = AXES[shape.length];
+  return `[${at.map((v, d) => (names ? `${names[d]} ${v}` : String(v))).join(', ')}]`;
 }
 
 /**
