@@ -1,10 +1,10 @@
-import { statSync } from 'node:fs';
-import { type BackendSetup, type BackendChoice, parseBackendChoice, setupBackend } from '@vjepa/backends';
+import { type Stats, statSync } from 'node:fs';
+import { type BackendSetup, type BackendChoice, backendSummary, parseBackendChoice, setupBackend } from '@vjepa/backends';
 import { ConfigError } from '@vjepa/errors';
-import { type EncoderSpec, type EvalArch, archFromPreset, openCheckpoint, readArchConfig } from '@vjepa/eval';
+import { type EncoderSpec, type EvalArch, type OfficialEvalSettings, archFromPreset, openCheckpoint, readArchConfig, readOfficialEvalConfig } from '@vjepa/eval';
 
 /** Parsed option values as `node:util` parseArgs gives them. */
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 /**
  * A string option, or undefined.
@@ -62,7 +62,9 @@ export const ENCODER_OPTIONS = {
   key: { type: 'string' },
   prefix: { type: 'string' },
   config: { type: 'string' },
+  fname: { type: 'string' },
   preset: { type: 'string' },
+  verbose: { type: 'boolean' },
   'patch-size': { type: 'string' },
   'tubelet-size': { type: 'string' },
   'num-frames': { type: 'string' },
@@ -90,14 +92,14 @@ function isDirectory(path: string | undefined): boolean {
  * await archFromOptions({ checkpoint: 'runs/main' }); // the run's manifest says it
  */
 export async function archFromOptions(values: OptionValues): Promise<EvalArch> {
-  const config = str(values, 'config');
+  const config = configFile(values);
   const preset = str(values, 'preset');
   if (config === undefined && preset === undefined && isDirectory(str(values, 'checkpoint'))) {
     return (await openCheckpoint(str(values, 'checkpoint')!)).arch;
   }
   if ((config === undefined) === (preset === undefined)) {
     throw new ConfigError('architecture', {
-      expected: 'exactly one of --config FILE or --preset NAME (or a --checkpoint run folder or checkpoint directory, whose manifest states it)',
+      expected: 'exactly one of --config FILE (or --fname FILE) or --preset NAME (or a --checkpoint run folder or checkpoint directory, whose manifest states it)',
       received: config && preset ? 'both' : 'neither',
     });
   }
@@ -124,21 +126,78 @@ export async function setupBackendFromOptions(values: OptionValues, log: (line: 
   const choice = (str(values, 'backend') ?? 'auto') as BackendChoice;
   parseBackendChoice(choice);
   const setup = await setupBackend(choice);
-  const tried = setup.tried.filter((t) => !t.ok).map((t) => `${t.name} (${t.reason})`);
-  log(`backend: ${setup.name} (${setup.detail})${tried.length > 0 ? `\n  tried first: ${tried.join('; ')}` : ''}`);
+  for (const line of backendSummary(setup, { verbose: values.verbose === true })) log(line);
   return setup;
 }
 
 /**
- * The encoder from `--checkpoint FILE|DIR [--key target_encoder|encoder] [--prefix P]`.
+ * `--config FILE` or its official name `--fname FILE` (not both).
+ *
+ * @example
+ * configFile({ fname: 'configs/evals/vitl16_k400_16x8x3.yaml' }); // that path
+ */
+export function configFile(values: OptionValues): string | undefined {
+  const config = str(values, 'config');
+  const fname = str(values, 'fname');
+  if (config !== undefined && fname !== undefined) throw new ConfigError('--fname', { expected: 'either --config or --fname (the same flag)', received: 'both' });
+  return config ?? fname;
+}
+
+/**
+ * The official evaluation config given with `--config`/`--fname`, when it is one (it has a
+ * `pretrain:` section): its checkpoint, key and probe settings are the defaults of the flags.
+ *
+ * @example
+ * officialConfig({ fname: 'configs/evals/vitl16_k400_16x8x3.yaml' })?.checkpoint;
+ */
+export function officialConfig(values: OptionValues): OfficialEvalSettings | null {
+  const file = configFile(values);
+  return file === undefined ? null : readOfficialEvalConfig(file);
+}
+
+/**
+ * The encoder from `--checkpoint FILE|DIR [--key target_encoder|encoder] [--prefix P]`, with the
+ * checkpoint and key of an official eval config as defaults.
  *
  * @example
  * encoderFromOptions({ checkpoint: 'ckpt.pth.tar', key: 'encoder' }, 'extract');
  */
 export function encoderFromOptions(values: OptionValues, command: string): EncoderSpec {
-  const key = str(values, 'key');
+  const official = officialConfig(values);
+  const key = str(values, 'key') ?? official?.key ?? undefined;
   if (key !== undefined && key !== 'target_encoder' && key !== 'encoder') {
     throw new ConfigError('--key', { expected: 'target_encoder or encoder', received: key });
   }
-  return { checkpoint: need(values, 'checkpoint', command), key, prefix: str(values, 'prefix') };
+  const checkpoint = str(values, 'checkpoint') ?? official?.checkpoint ?? need(values, 'checkpoint', command);
+  checkPath(official !== null && str(values, 'checkpoint') === undefined ? `--checkpoint (pretrain.folder + checkpoint of ${configFile(values)})` : '--checkpoint', checkpoint, 'any');
+  return { checkpoint, key, prefix: str(values, 'prefix') };
+}
+
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'a special file';
+}
+
+/**
+ * Checks a path a flag names before anything starts (the backend included): it exists and is a
+ * regular file (`file`), a folder (`dir`) or either (`any`). A FIFO, socket or device is refused
+ * here: opening one can block forever. A ConfigError (exit code 2) naming the flag otherwise.
+ *
+ * @example
+ * checkPath('--input', 'videos/', 'any');
+ */
+export function checkPath(flag: string, path: string, want: 'file' | 'dir' | 'any'): void {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${flag} ${path}`, { expected: want === 'dir' ? 'an existing folder' : 'an existing file or folder', received: code === 'ENOENT' ? 'no such file or folder' : (e as Error).message, hint: `check the path (relative paths resolve from ${process.cwd()})` });
+  }
+  if (st.isDirectory() ? want === 'file' : !st.isFile() || want === 'dir') {
+    const what = st.isDirectory() ? 'a folder' : st.isFile() ? 'a file' : kindOf(st);
+    throw new ConfigError(`${flag} ${path}`, { expected: want === 'file' ? 'a regular file' : want === 'dir' ? 'a folder' : 'a regular file or a folder', received: `${what}${st.isFile() || st.isDirectory() ? '' : ' (never opened: reading one can block forever)'}` });
+  }
 }

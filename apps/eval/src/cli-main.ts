@@ -1,64 +1,21 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, VjepaError } from '@vjepa/errors';
-import { type ClipLayout, type EvalArch, type ProbeDataset, type ProbeKind, SUITE_DEFAULTS, classifyWithProbe, extractFeatures, extractMasked, runProbeEval, runSuite } from '@vjepa/eval';
+import { type ClipLayout, type EvalArch, type ProbeDataset, type ProbeKind, SUITE_DEFAULTS, classifyWithProbe, extractFeatures, extractMasked, probeSets, runProbeEval, runSuite } from '@vjepa/eval';
 import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
-import { ENCODER_OPTIONS, archFromOptions, choice, int, need, setupBackendFromOptions, str, type OptionValues } from './cli-common';
+import { type CommandFlags, checkRunFits, mainRunConfig, parseCommandLine, unknownCommandError } from '@vjepa/run';
+import { ENCODER_OPTIONS, archFromOptions, checkPath, choice, int, need, officialConfig, setupBackendFromOptions, str, type OptionValues } from './cli-common';
 import { DETECT_OPTIONS, encoderAndArch, optionalInt } from './encoder-choice';
 import { runMain, runMainTraining } from './main-command';
+import { COMMAND_USAGE, USAGE } from './usage';
 
-/** Top-level help of `vjepa-eval`. */
-export const USAGE = `vjepa-eval: frozen evaluation and feature extraction for V-JEPA
+export { USAGE } from './usage';
 
-Commands
-  extract  features of clips (.npy), a video, or a folder of videos
-  probe    train and test a probe on frozen features (Moving MNIST tasks or "path label" indexes),
-           or apply a trained one (--probe-checkpoint: V-JEPA 2 {"classifiers": [...]}, V-JEPA, Hugging Face)
-  suite    the embedded evaluation: digit + direction tasks with random-init, one-frame and pixel controls
-  main     train V-JEPA and the pixel control (as vjepa-train does), then the suite
-
-Architecture (extract, probe, suite without --run; not needed for a checkpoint directory of ours)
-  --config FILE         YAML/JSON with the official model and data sections (model.use_rope: V-JEPA 2)
-  --preset NAME         tiny|small|base|large|huge|giant (vit_*_rope: V-JEPA 2 sizes), or a V-JEPA 2
-                        release vitl|vith|vitg|vitg-384 [--patch-size --tubelet-size --num-frames --crop-size]
-  neither (extract, probe, with a checkpoint file): read from the weights; V-JEPA 2 when there is no
-                        pos_embed [--num-heads N (when no preset has that size) --num-frames --crop-size]
-Checkpoint
-  --checkpoint PATH     a vjepa-train run folder or checkpoint directory (read through its manifest),
-                        an official V-JEPA .pth.tar or V-JEPA 2 .pt training checkpoint (only the
-                        encoder used is read), .safetensors, or a Hugging Face V-JEPA 2 model.safetensors
-  --key K               target_encoder (default) or encoder, for .pth.tar / .pt
-  --prefix P            key prefix inside a .safetensors file (default target_encoder when present)
-Common
-  --backend B           auto (default), tfjs-node-gpu, webgpu, wasm, cpu
-  --batch-size N        clips per forward pass (default 16)
-
-extract   --input clip.npy|video.mp4|folder --out features.npy|dir [--pool none|mean]
-          [--layout channels-first|channels-last] [--stack] [--ffmpeg PATH]
-          --input clip.npy --indices ctx.npy [--predict tgt.npy --mask-index K] --out out.npy
-            features of the kept tokens [B, K, D]; with --predict, the checkpoint's predictor on them
-            (from the online encoder unless --key) predicts the target tokens [B, Kt, D]
-probe     --probe-checkpoint probe.pt --input clip.npy|video|folder --out logits.npy
-            [--classifier I] [--probe-heads N (default: the encoder's; V-JEPA 2 releases 16)]
-            a trained attentive probe: V-JEPA 2 {"classifiers": [...]}, V-JEPA {"classifier": ...},
-            or Hugging Face VJEPA2ForVideoClassification safetensors -> logits [items, classes]
-probe     --dataset moving-mnist [--task digit,direction] [--train-clips 400 --test-clips 200]
-          | --train-index train.txt --test-index test.txt [--num-classes N]
-          --out DIR [--probe attentive|linear|knn] [--seeds 3] [--epochs 20] [--probe-batch 64] [--lr 1e-3] [--cache DIR]
-suite     --run DIR | --checkpoint FILE (--config|--preset)   [--pixel-run DIR | --pixel-checkpoint FILE]
-          [--out DIR] [--train-clips 2000] [--test-clips 1000] [--seeds 3] [--epochs 20] [--probe-batch 64] [--lr 5e-3]
-          [--probe attentive|linear|knn] [--cache DIR] [--jobs N]
-main      [--folder runs/main] [--set key=value ...] (passed to both trainings) [--jobs N] [suite options]
-          [--train-only features|pixels] (one training, no suite: what --jobs 2 runs in its child process)
-
-  --jobs N              cores to use (default min(2, cores)); results are identical for any N.
-                        suite: probe trainings on N worker threads. main: also the pixel control
-                        trains in a child process while V-JEPA trains in this one.
-
-Examples
-  vjepa-eval extract --checkpoint ckpt.pth.tar --config arch.yaml --input clip.npy --out features.npy
-  vjepa-eval extract --checkpoint vitl.pt --preset vitl --input clip.npy --out features.npy
-  vjepa-eval probe --checkpoint vitl.pt --preset vitl --probe-checkpoint ssv2-vitl-16x2x3.pt --input video.mp4 --out logits.npy
-`;
+/**
+ * Exit codes of `vjepa-eval` (documented in its usage and README).
+ *
+ * @example
+ * if (code === EXIT.PARTIAL) console.log('some inputs were skipped');
+ */
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PARTIAL: 3, INTERRUPTED: 130 } as const;
 
 const PROBE_OPTIONS = {
   out: { type: 'string' },
@@ -72,23 +29,21 @@ const PROBE_OPTIONS = {
   lr: { type: 'string' },
 } as const;
 
-/** Where the CLI writes: lines of progress and results, and error lines. */
+/** Where the CLI writes (lines of progress and results, and error lines), and what stops it. */
 export interface CliIo {
   log: (line: string) => void;
   error: (line: string) => void;
+  /** Aborted on Ctrl-C/SIGTERM: extract stops between videos, main stops both trainings at a step boundary (exit 130). */
+  signal?: AbortSignal;
 }
 
-function parse(argv: string[], options: ParseArgsConfig['options']): OptionValues {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as OptionValues;
-  } catch (e) {
-    throw new ConfigError('command line', { expected: 'known options (see --help)', received: (e as Error).message });
-  }
+function parse(argv: readonly string[], options: CommandFlags, command: keyof typeof COMMAND_USAGE): OptionValues {
+  return parseCommandLine(argv, options, `vjepa-eval ${command}`) as OptionValues;
 }
 
-function lrOption(values: OptionValues): number | undefined {
+function lrOption(values: OptionValues, fallback?: number): number | undefined {
   const text = str(values, 'lr');
-  const lr = text === undefined ? undefined : Number(text);
+  const lr = text === undefined ? fallback : Number(text);
   if (lr !== undefined && !(lr > 0)) throw new ConfigError('--lr', { expected: 'a number > 0', received: text });
   return lr;
 }
@@ -97,88 +52,144 @@ function probeKind(values: OptionValues): ProbeKind {
   return choice(values, 'probe', ['attentive', 'linear', 'knn'] as const, 'attentive');
 }
 
+function checkFfmpeg(values: OptionValues): string | undefined {
+  const ffmpeg = str(values, 'ffmpeg');
+  if (ffmpeg !== undefined) checkPath('--ffmpeg', ffmpeg, 'file');
+  return ffmpeg;
+}
+
 const MASKED_OPTIONS = { indices: { type: 'string' }, predict: { type: 'string' }, 'mask-index': { type: 'string' } } as const;
 
-async function extract(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { ...ENCODER_OPTIONS, ...DETECT_OPTIONS, ...MASKED_OPTIONS, input: { type: 'string' }, out: { type: 'string' }, pool: { type: 'string' }, layout: { type: 'string' }, stack: { type: 'boolean' }, ffmpeg: { type: 'string' } });
-  if (values.help) return io.log(USAGE), 0;
-  need(values, 'checkpoint', 'extract');
+async function extract(argv: readonly string[], io: CliIo): Promise<number> {
+  const values = parse(
+    argv,
+    { ...ENCODER_OPTIONS, ...DETECT_OPTIONS, ...MASKED_OPTIONS, input: { type: 'string' }, out: { type: 'string' }, pool: { type: 'string' }, layout: { type: 'string' }, stack: { type: 'boolean' }, ffmpeg: { type: 'string' }, 'fail-fast': { type: 'boolean' } },
+    'extract',
+  );
+  if (values.help) return io.log(COMMAND_USAGE.extract), EXIT.OK;
+  // everything the command line names is checked before the backend starts
   const input = need(values, 'input', 'extract');
+  checkPath('--input', input, 'any');
   const out = need(values, 'out', 'extract');
   const layout = str(values, 'layout') === undefined ? undefined : choice<ClipLayout>(values, 'layout', ['channels-first', 'channels-last'], 'channels-last');
+  const batchSize = int(values, 'batch-size', 16, 1);
   const indices = str(values, 'indices');
   const targets = str(values, 'predict');
   if (targets !== undefined && indices === undefined) throw new ConfigError('--predict', { expected: 'with --indices (the context tokens the predictor starts from)', received: `--predict ${targets} alone` });
   if (indices !== undefined) {
-    for (const flag of ['pool', 'stack']) if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, { expected: 'no --pool or --stack with --indices', received: `--${flag}` });
+    for (const flag of ['pool', 'stack', 'fail-fast']) if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, { expected: 'no --pool, --stack or --fail-fast with --indices', received: `--${flag}` });
+    checkPath('--indices', indices, 'file');
+    if (targets !== undefined) checkPath('--predict', targets, 'file');
     // V-JEPA trains the predictor with the online encoder: predictions start from its features
     const { arch, encoder } = await encoderAndArch(values, 'extract', io.log, targets !== undefined ? 'encoder' : undefined);
     const maskIndex = optionalInt(values, 'mask-index', 0);
     await setupBackendFromOptions(values, io.log);
-    await extractMasked({ arch, encoder, input, indices, targets, maskIndex, out, layout, batchSize: int(values, 'batch-size', 16, 1), log: io.log });
-    return 0;
+    await extractMasked({ arch, encoder, input, indices, targets, maskIndex, out, layout, batchSize, log: io.log });
+    return EXIT.OK;
   }
   if (values['mask-index'] !== undefined) throw new ConfigError('--mask-index', { expected: 'only with --predict', received: String(values['mask-index']) });
   const { arch, encoder } = await encoderAndArch(values, 'extract', io.log);
+  const pool = choice(values, 'pool', ['none', 'mean'] as const, 'none');
+  const ffmpegPath = checkFfmpeg(values);
   await setupBackendFromOptions(values, io.log);
-  await extractFeatures({ arch, encoder, input, out, layout, pool: choice(values, 'pool', ['none', 'mean'] as const, 'none'), stack: values.stack === true, batchSize: int(values, 'batch-size', 16, 1), ffmpegPath: str(values, 'ffmpeg'), log: io.log });
-  return 0;
+  const r = await extractFeatures({ arch, encoder, input, out, layout, pool, stack: values.stack === true, batchSize, ffmpegPath, failFast: values['fail-fast'] === true, signal: io.signal, log: io.log });
+  if (r.status === 'interrupted') {
+    io.error(`vjepa-eval extract: interrupted; ${r.written} written, ${r.kept} kept. Rerun the same command to resume.`);
+    return EXIT.INTERRUPTED;
+  }
+  if (r.skipped.length > 0) {
+    io.error(`vjepa-eval extract: ${r.skipped.length} input(s) skipped (listed in ${r.summary}); the others were extracted (exit code ${EXIT.PARTIAL})`);
+    return EXIT.PARTIAL;
+  }
+  return EXIT.OK;
 }
 
 /** `probe --probe-checkpoint`: a trained probe (V-JEPA 2 `{"classifiers": [...]}`, V-JEPA, Hugging Face) classifies clips. */
 async function classify(values: OptionValues, io: CliIo): Promise<number> {
-  for (const flag of ['task', 'train-index', 'test-index', 'dataset', 'num-classes', 'probe', 'seeds', 'epochs', 'probe-batch', 'lr', 'train-clips', 'test-clips', 'cache']) {
+  for (const flag of ['task', 'train-index', 'test-index', 'dataset', 'num-classes', 'probe', 'seeds', 'epochs', 'probe-batch', 'lr', 'train-clips', 'test-clips', 'cache', 'fail-fast']) {
     if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, { expected: 'no training options with --probe-checkpoint (it applies a trained probe)', received: `--${flag}` });
   }
-  need(values, 'checkpoint', 'probe');
   const probeCheckpoint = need(values, 'probe-checkpoint', 'probe');
+  checkPath('--probe-checkpoint', probeCheckpoint, 'file');
   const input = need(values, 'input', 'probe');
+  checkPath('--input', input, 'any');
   const out = need(values, 'out', 'probe');
   const layout = str(values, 'layout') === undefined ? undefined : choice<ClipLayout>(values, 'layout', ['channels-first', 'channels-last'], 'channels-last');
   const classifier = optionalInt(values, 'classifier', 0);
   const probeHeads = optionalInt(values, 'probe-heads', 1);
+  const ffmpegPath = checkFfmpeg(values);
   const { arch, encoder } = await encoderAndArch(values, 'probe', io.log);
   await setupBackendFromOptions(values, io.log);
-  await classifyWithProbe({ arch, encoder, probeCheckpoint, input, out, classifier, probeHeads, layout, batchSize: int(values, 'batch-size', 16, 1), ffmpegPath: str(values, 'ffmpeg'), log: io.log });
-  return 0;
+  await classifyWithProbe({ arch, encoder, probeCheckpoint, input, out, classifier, probeHeads, layout, batchSize: int(values, 'batch-size', 16, 1), ffmpegPath, log: io.log });
+  return EXIT.OK;
 }
 
 const CLASSIFY_OPTIONS = { 'probe-checkpoint': { type: 'string' }, input: { type: 'string' }, classifier: { type: 'string' }, 'probe-heads': { type: 'string' }, layout: { type: 'string' } } as const;
 
-async function probe(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, ...DETECT_OPTIONS, ...CLASSIFY_OPTIONS, dataset: { type: 'string' }, task: { type: 'string' }, 'train-index': { type: 'string' }, 'test-index': { type: 'string' }, 'num-classes': { type: 'string' }, ffmpeg: { type: 'string' } });
-  if (values.help) return io.log(USAGE), 0;
+async function probe(argv: readonly string[], io: CliIo): Promise<number> {
+  const values = parse(
+    argv,
+    { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, ...DETECT_OPTIONS, ...CLASSIFY_OPTIONS, dataset: { type: 'string' }, task: { type: 'string' }, 'train-index': { type: 'string' }, 'test-index': { type: 'string' }, 'num-classes': { type: 'string' }, ffmpeg: { type: 'string' }, 'fail-fast': { type: 'boolean' } },
+    'probe',
+  );
+  if (values.help) return io.log(COMMAND_USAGE.probe), EXIT.OK;
   if (values['probe-checkpoint'] !== undefined) return classify(values, io);
   for (const flag of Object.keys(CLASSIFY_OPTIONS)) {
     if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, { expected: 'only with --probe-checkpoint (applying a trained probe)', received: `--${flag}` });
   }
+  const official = officialConfig(values);
   const { arch, encoder } = await encoderAndArch(values, 'probe', io.log);
   let dataset: ProbeDataset;
-  const trainIndex = str(values, 'train-index');
-  if (trainIndex !== undefined || str(values, 'test-index') !== undefined) {
-    const numClasses = str(values, 'num-classes') === undefined ? undefined : int(values, 'num-classes', 2, 2);
-    dataset = { kind: 'index', train: need(values, 'train-index', 'probe'), test: need(values, 'test-index', 'probe'), numClasses, ffmpegPath: str(values, 'ffmpeg') };
+  const trainIndex = str(values, 'train-index') ?? official?.probe.train ?? undefined;
+  const testIndex = str(values, 'test-index') ?? official?.probe.test ?? undefined;
+  if (trainIndex !== undefined || testIndex !== undefined) {
+    if (str(values, 'dataset') !== undefined) throw new ConfigError('--dataset', { expected: 'either --dataset or --train-index/--test-index', received: 'both' });
+    const numClassesText = str(values, 'num-classes');
+    const numClasses = numClassesText === undefined ? (official?.probe.numClasses ?? undefined) : int(values, 'num-classes', 2, 2);
+    const train = trainIndex ?? need(values, 'train-index', 'probe');
+    const test = testIndex ?? need(values, 'test-index', 'probe');
+    checkPath('--train-index', train, 'file');
+    checkPath('--test-index', test, 'file');
+    dataset = { kind: 'index', train, test, numClasses, ffmpegPath: checkFfmpeg(values) };
   } else {
+    if (official?.kind === 'image') {
+      throw new ConfigError(`${str(values, 'config') ?? str(values, 'fname')}: data`, { expected: 'a video evaluation (dataset_train / dataset_val index files)', received: 'an image folder (root_path, image_folder), which vjepa-eval probe does not read', hint: 'pass --train-index and --test-index' });
+    }
     choice(values, 'dataset', ['moving-mnist'] as const, 'moving-mnist');
     const tasks = (str(values, 'task') ?? 'digit,direction').split(',').map((t) => t.trim());
     for (const t of tasks) if (!['digit', 'direction', 'speed'].includes(t)) throw new ConfigError('--task', { expected: 'digit, direction or speed (comma-separated)', received: t });
-    dataset = { kind: 'moving-mnist', tasks: tasks as ('digit' | 'direction' | 'speed')[], trainClips: int(values, 'train-clips', 400, 1), testClips: int(values, 'test-clips', 200, 1) };
+    dataset = { kind: 'moving-mnist', tasks: tasks as ('digit' | 'direction' | 'speed')[], trainClips: int(values, 'train-clips', SUITE_DEFAULTS.trainClips, 1), testClips: int(values, 'test-clips', SUITE_DEFAULTS.testClips, 1) };
   }
-  const lr = lrOption(values);
+  const out = need(values, 'out', 'probe');
+  const settings = {
+    probe: probeKind(values),
+    seeds: int(values, 'seeds', SUITE_DEFAULTS.seeds, 1),
+    epochs: int(values, 'epochs', official?.probe.epochs ?? SUITE_DEFAULTS.epochs, 1),
+    batchSize: int(values, 'probe-batch', official?.probe.batchSize ?? SUITE_DEFAULTS.batchSize, 1),
+    lr: lrOption(values, official?.probe.lr ?? SUITE_DEFAULTS.lr),
+  };
+  for (const note of official?.notes ?? []) io.log(`note: ${note}`);
+  await probeSets(arch, dataset); // the indexes and their labels are read and checked before the backend starts
   await setupBackendFromOptions(values, io.log);
-  await runProbeEval({
-    arch, encoder, dataset, out: need(values, 'out', 'probe'), cacheDir: str(values, 'cache'), probe: probeKind(values),
-    seeds: int(values, 'seeds', 3, 1), epochs: int(values, 'epochs', 20, 1), batchSize: int(values, 'probe-batch', 64, 1), lr, log: io.log,
-  });
-  return 0;
+  const r = await runProbeEval({ arch, encoder, dataset, out, cacheDir: str(values, 'cache'), ...settings, failFast: values['fail-fast'] === true, log: io.log });
+  const skipped = r.skipped.train.length + r.skipped.test.length;
+  if (skipped > 0) {
+    io.error(`vjepa-eval probe: ${skipped} video(s) could not be read and were left out (${r.skipped.train.length} train, ${r.skipped.test.length} test; listed in ${out}/results.json) (exit code ${EXIT.PARTIAL})`);
+    return EXIT.PARTIAL;
+  }
+  return EXIT.OK;
 }
 
 const SUITE_OPTIONS = { ...ENCODER_OPTIONS, ...PROBE_OPTIONS, run: { type: 'string' }, 'pixel-run': { type: 'string' }, 'pixel-checkpoint': { type: 'string' }, jobs: { type: 'string' } } as const;
 
 async function suiteOptions(values: OptionValues, io: CliIo) {
-  const hasArch = values.config !== undefined || values.preset !== undefined;
+  const hasArch = values.config !== undefined || values.fname !== undefined || values.preset !== undefined;
   const key = str(values, 'key');
   if (key !== undefined && key !== 'target_encoder' && key !== 'encoder') throw new ConfigError('--key', { expected: 'target_encoder or encoder', received: key });
+  for (const flag of ['run', 'checkpoint', 'pixel-run', 'pixel-checkpoint'] as const) {
+    const path = str(values, flag);
+    if (path !== undefined) checkPath(`--${flag}`, path, flag === 'run' || flag === 'pixel-run' ? 'dir' : 'any');
+  }
   return {
     run: str(values, 'run'),
     checkpoint: str(values, 'checkpoint'),
@@ -200,47 +211,58 @@ async function suiteOptions(values: OptionValues, io: CliIo) {
   };
 }
 
-async function suite(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, SUITE_OPTIONS);
-  if (values.help) return io.log(USAGE), 0;
+async function suite(argv: readonly string[], io: CliIo): Promise<number> {
+  const values = parse(argv, SUITE_OPTIONS, 'suite');
+  if (values.help) return io.log(COMMAND_USAGE.suite), EXIT.OK;
   const opts = await suiteOptions(values, io);
   if (opts.run === undefined && opts.checkpoint === undefined && opts.arch === undefined) {
-    throw new ConfigError('vjepa-eval suite', { expected: '--run DIR, or --checkpoint (a checkpoint directory, or a file with --config/--preset)', received: 'neither' });
+    throw new ConfigError('vjepa-eval suite', { expected: '--run DIR, or --checkpoint (a checkpoint directory, or a file with --config/--preset)', received: 'neither', hint: 'see vjepa-eval suite --help' });
   }
   await setupBackendFromOptions(values, io.log);
   const { jobs, ...suiteOpts } = opts;
   const result = await runSuite({ ...suiteOpts, runProbes: probePoolRunner(jobs, io.log) });
   io.log(`\n${result.table}`);
   io.log(`wrote ${result.files.markdown}, ${result.files.json} and ${result.files.pngs.length} confusion PNG(s) in ${result.seconds.toFixed(1)} s`);
-  return 0;
+  return EXIT.OK;
 }
 
-async function main(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { ...SUITE_OPTIONS, folder: { type: 'string' }, set: { type: 'string', multiple: true }, 'train-only': { type: 'string' } });
-  if (values.help) return io.log(USAGE), 0;
-  const sets = (values.set as unknown as string[] | undefined) ?? [];
-  const common = { folder: str(values, 'folder') ?? 'runs/main', set: sets, backend: str(values, 'backend') ?? 'auto', log: io.log };
-  if (values['train-only'] !== undefined) {
-    const objective = choice(values, 'train-only', ['features', 'pixels'] as const, 'features');
+async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const values = parse(argv, { ...SUITE_OPTIONS, folder: { type: 'string' }, set: { type: 'string', multiple: true }, 'train-only': { type: 'string' } }, 'main');
+  if (values.help) return io.log(COMMAND_USAGE.main), EXIT.OK;
+  const sets = (values.set as string[] | undefined) ?? [];
+  const common = { folder: str(values, 'folder') ?? 'runs/main', set: sets, backend: str(values, 'backend') ?? 'auto', log: io.log, signal: io.signal };
+  const trainOnly = values['train-only'] === undefined ? undefined : choice(values, 'train-only', ['features', 'pixels'] as const, 'features');
+  // both configs are validated, and checked against this machine's memory, before the backend starts
+  for (const objective of trainOnly === undefined ? (['features', 'pixels'] as const) : [trainOnly]) checkRunFits(mainRunConfig(objective, common));
+  try {
+    if (trainOnly !== undefined) {
+      const backendInfo = await setupBackendFromOptions(values, io.log);
+      await runMainTraining(trainOnly, { ...common, backendInfo });
+      return EXIT.OK;
+    }
+    const { jobs, run: _run, checkpoint: _checkpoint, key: _key, arch: _arch, pixelRun: _pixelRun, pixelCheckpoint: _pixelCheckpoint, out, cacheDir, log: _log, ...probe } = await suiteOptions(values, io);
     const backendInfo = await setupBackendFromOptions(values, io.log);
-    await runMainTraining(objective, { ...common, backendInfo });
-    return 0;
+    await runMain({ ...common, backendInfo, jobs, suite: { out, cacheDir, ...probe } });
+    return EXIT.OK;
+  } catch (e) {
+    if (io.signal?.aborted === true) {
+      io.error(`vjepa-eval main: interrupted; ${trainOnly === undefined ? 'each training' : 'the training'} saved a checkpoint at a step boundary. Rerun the same command to resume.`);
+      return EXIT.INTERRUPTED;
+    }
+    throw e;
   }
-  const { jobs, run: _run, checkpoint: _checkpoint, key: _key, arch: _arch, pixelRun: _pixelRun, pixelCheckpoint: _pixelCheckpoint, out, cacheDir, log: _log, ...probe } = await suiteOptions(values, io);
-  const backendInfo = await setupBackendFromOptions(values, io.log);
-  await runMain({ ...common, backendInfo, jobs, suite: { out, cacheDir, ...probe } });
-  return 0;
 }
 
 /**
- * Runs one `vjepa-eval` command line; returns the exit code (0 ok, 2 bad config or usage, 1 other
- * errors), printing errors as one `vjepa-eval: Name: message` line.
+ * Runs one `vjepa-eval` command line; returns the exit code ({@link EXIT}: 0 ok, 1 failed, 2 bad
+ * command line or config, 3 done with some inputs skipped, 130 interrupted), printing errors as one
+ * `vjepa-eval: Name: message` line. A leading `--` is dropped (`pnpm run eval -- extract ...`).
  *
  * @example
  * const code = await runCli(['extract', '--checkpoint', 'c.pth.tar', '--config', 'a.yaml', '--input', 'x.npy', '--out', 'f.npy']);
  */
-export async function runCli(argv: string[], io: CliIo = { log: (l) => console.log(l), error: (l) => console.error(l) }): Promise<number> {
-  const [command, ...rest] = argv;
+export async function runCli(argv: readonly string[], io: CliIo = { log: (l) => console.log(l), error: (l) => console.error(l) }): Promise<number> {
+  const [command, ...rest] = argv[0] === '--' ? argv.slice(1) : argv;
   try {
     switch (command) {
       case 'extract':
@@ -254,16 +276,18 @@ export async function runCli(argv: string[], io: CliIo = { log: (l) => console.l
       case undefined:
       case 'help':
       case '--help':
-      case '-h':
-        io.log(USAGE);
-        return command === undefined ? 2 : 0;
+      case '-h': {
+        const topic = rest[0] as keyof typeof COMMAND_USAGE | undefined;
+        io.log(command === 'help' && topic !== undefined && topic in COMMAND_USAGE ? COMMAND_USAGE[topic] : USAGE);
+        return command === undefined ? EXIT.USAGE : EXIT.OK;
+      }
       default:
-        throw new ConfigError('vjepa-eval command', { expected: 'extract, probe, suite or main', received: command });
+        throw unknownCommandError(command, ['extract', 'probe', 'suite', 'main'], 'vjepa-eval');
     }
   } catch (e) {
     if (VjepaError.isInstance(e)) {
       io.error(`vjepa-eval: ${e.name}: ${e.message}`);
-      return ConfigError.isInstance(e) ? 2 : 1;
+      return ConfigError.isInstance(e) ? EXIT.USAGE : EXIT.FAILED;
     }
     throw e;
   }

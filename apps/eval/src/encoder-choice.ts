@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { ConfigError } from '@vjepa/errors';
 import { type EncoderSpec, type EvalArch, detectArch } from '@vjepa/eval';
-import { type OptionValues, archFromOptions, encoderFromOptions, int, str } from './cli-common';
+import { type OptionValues, archFromOptions, configFile, encoderFromOptions, int, str } from './cli-common';
 
 /**
  * The options of the architecture read from a checkpoint's weights (no --config, no --preset).
@@ -41,7 +41,7 @@ export async function encoderAndArch(
   defaultKey?: 'encoder' | 'target_encoder',
 ): Promise<{ arch: EvalArch; encoder: EncoderSpec }> {
   const encoder: EncoderSpec = { ...encoderFromOptions(values, command), ...(defaultKey !== undefined ? { defaultKey } : {}) };
-  const detect = values.config === undefined && values.preset === undefined && !isDirectory(encoder.checkpoint);
+  const detect = configFile(values) === undefined && values.preset === undefined && !isDirectory(encoder.checkpoint);
   if (detect && !existsSync(encoder.checkpoint!)) {
     throw new ConfigError(`--checkpoint ${encoder.checkpoint}`, {
       expected: 'a vjepa-train run folder or checkpoint directory, or a checkpoint file (.pth.tar, .pt, .safetensors)',

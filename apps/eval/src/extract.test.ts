@@ -68,7 +68,7 @@ describe('vjepa-eval extract', () => {
     expect(await runCli(['extract', '--config', config, '--input', 'x.npy', '--out', 'y.npy'], io)).toBe(2);
     expect(io.err[0]).toContain('--checkpoint');
     const io2 = captureIo();
-    expect(await runCli(['extract', '--checkpoint', 'c.pth.tar', '--config', config, '--input', join(FIXTURES, 'input.npy'), '--out', 'y.npy', '--layout', 'sideways'], io2)).toBe(2);
+    expect(await runCli(['extract', '--checkpoint', join(FIXTURES, 'checkpoint.pth.tar'), '--config', config, '--input', join(FIXTURES, 'input.npy'), '--out', 'y.npy', '--layout', 'sideways'], io2)).toBe(2);
     expect(io2.err[0]).toContain('--layout');
   });
 });

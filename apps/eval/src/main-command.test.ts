@@ -36,7 +36,12 @@ describe('vjepa-eval main --jobs', () => {
     const [one, two] = runs;
     expect(two.result.rows.map((r) => r.result)).toEqual(one.result.rows.map((r) => r.result));
     expect(two.result.table).toBe(one.result.table);
-    expect(one.lines.some((l) => l.startsWith('[pixels]'))).toBe(false);
+    // one process: no child lines; both trainings print progress lines, named
+    expect(one.lines.some((l) => l.startsWith('[pixels] =='))).toBe(false);
+    for (const { lines } of runs) {
+      expect(lines.some((l) => /^\[features\] step 2\/2 {2}loss \d+\.\d{4} {2}lr \S+ {2}\d+\.\d clips\/s {2}ETA /.test(l))).toBe(true);
+      expect(lines.some((l) => /^\[pixels\] step 2\/2 {2}loss /.test(l))).toBe(true);
+    }
     expect(two.lines).toContain(`[pixels] == training: meta.objective=pixels -> ${join(dir, 'jobs2', 'run')}-pixels`);
     expect(two.lines.some((l) => /^\[pixels\] == pixels: done in \d+\.\d s$/.test(l))).toBe(true);
     expect(two.lines.some((l) => /^== features: done in \d+\.\d s$/.test(l))).toBe(true);

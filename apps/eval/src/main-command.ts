@@ -1,6 +1,6 @@
 import { setupBackend } from '@vjepa/backends';
 import { probePoolRunner } from '@vjepa/probe-pool';
-import { type BackendInfo, type RunResult, type Training, mainRunConfig, type runTraining, trainAll, trainThenEvaluate } from '@vjepa/run';
+import { type BackendInfo, Progress, type RunConfig, type RunResult, type StepRecord, type Training, mainRunConfig, type runTraining, trainAll, trainThenEvaluate } from '@vjepa/run';
 import type { SuiteOptions, SuiteResult } from '@vjepa/eval';
 import { startTrainingChild } from './training-child';
 
@@ -30,7 +30,45 @@ export interface MainOptions {
   jobs?: number;
   /** What trains here (tests pass their own). */
   train?: typeof runTraining;
+  /**
+   * Aborting (Ctrl-C) stops both trainings at a step boundary, each saving a checkpoint (the child
+   * through its stdin); the call then rejects with a ConfigError saying to rerun, which resumes both.
+   */
+  signal?: AbortSignal;
   log?: (line: string) => void;
+}
+
+/**
+ * Steps between the progress lines of a training of the main command: the config's `log_every`,
+ * but at most about 20 lines per training (two trainings share the output).
+ *
+ * @example
+ * progressEvery(config, 1000); // 50 with log_every 10
+ */
+export function progressEvery(config: RunConfig, totalSteps: number): number {
+  return Math.max(config.logging.log_every, Math.ceil(totalSteps / 20));
+}
+
+/**
+ * The `onStep` of the main command's trainings: a progress line (loss, clips/s, ETA) every
+ * {@link progressEvery} steps, prefixed with the training's name when `prefixed`.
+ *
+ * @example
+ * const onStep = progressLines(configs, console.log, true);
+ * onStep('features', record, 1000);
+ */
+export function progressLines(configs: ReadonlyMap<string, RunConfig>, log: (line: string) => void, prefixed: boolean): (name: string, record: StepRecord, totalSteps: number) => void {
+  const progress = new Map<string, Progress>();
+  const stream = { write: (text: string) => log(text.replace(/\n$/, '')), isTTY: false };
+  return (name, record, totalSteps) => {
+    let p = progress.get(name);
+    if (p === undefined) {
+      const config = configs.get(name)!;
+      p = new Progress(stream, { batchSize: config.data.batch_size, every: progressEvery(config, totalSteps), prefix: prefixed ? `[${name}] ` : '', lines: true });
+      progress.set(name, p);
+    }
+    p.update({ step: record.iteration + 1, totalSteps, loss: record.loss, clipsPerSec: record.clipsPerSec, lr: record.lr });
+  };
 }
 
 function common(options: MainOptions) {
@@ -65,12 +103,24 @@ export async function runMain(options: MainOptions = {}): Promise<SuiteResult> {
           ? () => {
               const child = startTrainingChild({ objective: 'pixels', ...c, log });
               log(`== training: meta.objective=pixels -> ${child.dir} in a child process (its lines start [pixels])`);
-              return { done: child.done.then(({ seconds }) => log(`== pixels: child process done in ${seconds.toFixed(1)} s`)), kill: child.kill };
+              const done = child.done.then((r) => {
+                log(r.status === 'completed' ? `== pixels: child process done in ${r.seconds.toFixed(1)} s` : `== pixels: child process stopped and saved after ${r.seconds.toFixed(1)} s`);
+                return r;
+              });
+              return { done, stop: child.stop, kill: child.kill };
             }
           : undefined,
     },
   ];
-  const { suite } = await trainThenEvaluate(trainings, { log, backend: await backendOf(options), train: options.train, suite: { ...options.suite, runProbes: probePoolRunner(jobs, log) } });
+  const onStep = progressLines(new Map(trainings.map((t) => [t.name, t.config])), log, true);
+  const { suite } = await trainThenEvaluate(trainings, {
+    log,
+    signal: options.signal,
+    onStep,
+    backend: await backendOf(options),
+    train: options.train,
+    suite: { ...options.suite, runProbes: probePoolRunner(jobs, log) },
+  });
   return suite;
 }
 
@@ -83,7 +133,11 @@ export async function runMain(options: MainOptions = {}): Promise<SuiteResult> {
  * await runMainTraining('pixels', { folder: 'runs/main', set: ['optimization.epochs=2'] });
  */
 export async function runMainTraining(objective: 'features' | 'pixels', options: Omit<MainOptions, 'suite' | 'jobs'> = {}): Promise<RunResult> {
-  const [result] = await trainAll([{ name: objective, config: mainRunConfig(objective, common(options)) }], { log: options.log, backend: await backendOf(options), train: options.train });
+  const log = options.log ?? ((line: string) => console.log(line));
+  const config = mainRunConfig(objective, common(options));
+  // no prefix: the parent of a child puts `[pixels] ` before every line
+  const onStep = progressLines(new Map([[objective, config]]), log, false);
+  const [result] = await trainAll([{ name: objective, config }], { log, signal: options.signal, onStep, backend: await backendOf(options), train: options.train });
   return result;
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-main';
@@ -64,6 +65,26 @@ describe('vjepa-eval probe', () => {
     expect(await runCli([...base, '--train-index', join(dir, 'train.txt'), '--test-index', join(dir, 'test.txt'), '--out', join(dir, 'x')], io2)).toBe(1);
     expect(io2.err[0]).toMatch(/class counts .*3 in .*train\.txt, 2 in .*test\.txt/);
     expect(existsSync(join(dir, 'x', 'results.json'))).toBe(false);
+  });
+
+  it('probes an index of real videos, leaving out and naming the unreadable ones (exit 3), with the suite protocol by default', async () => {
+    const videos = fileURLToPath(new URL('../../../fixtures/videos/', import.meta.url));
+    writeFileSync(join(dir, 'empty.mp4'), '');
+    const lego = join(videos, 'lego-technic.mp4');
+    const mars = join(videos, 'mars-retrograde.avi');
+    writeFileSync(join(dir, 'v-train.txt'), `${lego} 0\n${mars} 1\nempty.mp4 0\nmissing.mp4 1\n${lego} 0\n${mars} 1\n`);
+    writeFileSync(join(dir, 'v-test.txt'), `${mars} 1\n${lego} 0\n`);
+    const out = join(dir, 'videos-probe');
+    const io = captureIo();
+    const code = await runCli([...base, '--train-index', join(dir, 'v-train.txt'), '--test-index', join(dir, 'v-test.txt'), '--epochs', '1', '--seeds', '1', '--out', out], io);
+    expect(code).toBe(3);
+    expect(io.err).toEqual([`vjepa-eval probe: 2 video(s) could not be read and were left out (2 train, 0 test; listed in ${out}/results.json) (exit code 3)`]);
+    expect(io.out.some((l) => l.startsWith(`skipped: ${join(dir, 'empty.mp4')} (${join(dir, 'v-train.txt')} line 3): `) && l.includes('an empty file (0 bytes)'))).toBe(true);
+    expect(io.out.some((l) => l.startsWith(`skipped: ${join(dir, 'missing.mp4')} (${join(dir, 'v-train.txt')} line 4): `))).toBe(true);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results).toMatchObject({ seeds: 1, epochs: 1, batchSize: 64, lr: 0.005 }); // the suite's batch and lr by default
+    expect(results.skipped.train.map((s: { index: number }) => s.index)).toEqual([2, 3]);
+    expect(results.results[0].result.trainSize).toBe(4);
   });
 
   it('refuses a checkpoint whose architecture does not match the config', async () => {

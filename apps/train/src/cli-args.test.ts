@@ -13,7 +13,16 @@ describe('parseCliArgs', () => {
     expect(config.meta.load_checkpoint).toBe(false);
   });
 
-  it('rejects unknown flags with a hint', () => {
+  it('rejects unknown flags with a hint, and names the flag meant', () => {
     expect(() => parseCliArgs(['--lr', '3'])).toThrow(/--help/);
+    expect(() => parseCliArgs(['--sett', 'meta.seed=1'])).toThrow('vjepa-train: --sett: expected one of its flags, received an unknown flag. did you mean --set?');
+    expect(() => parseCliArgs(['--no-resum'])).toThrow('did you mean --no-resume?');
+  });
+
+  it('accepts a leading -- (pnpm run train -- ...) and the official --fname for --config', () => {
+    expect(parseCliArgs(['--', '--set', 'meta.seed=11']).config.set).toEqual(['meta.seed=11']);
+    expect(parseCliArgs(['--fname', 'configs/vitl16.yaml']).config.configFile).toBe('configs/vitl16.yaml');
+    expect(() => parseCliArgs(['--fname', 'a.yaml', '--config', 'b.yaml'])).toThrow('either --config or --fname');
+    expect(parseCliArgs(['--verbose']).verbose).toBe(true);
   });
 });

@@ -23,6 +23,13 @@ describe('vjepa-train CLI end to end (wasm, tiny Moving MNIST)', () => {
     expect(r.stderr).toContain('optimization.lr: expected a number > 0, received -1.');
   });
 
+  it('refuses data.batch_size 1e9 by the memory bound, before the backend starts (exit 2)', async () => {
+    const r = await runCli(['--set', 'data.batch_size=1e9', '--folder', tempRunFolder()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^vjepa-train: ConfigError: data\.batch_size 1000000000: expected a training step that fits in this machine's .* of memory, received a step that needs at least .* TiB/);
+    expect(r.stdout).not.toContain('backend:');
+  });
+
   it('trains a few steps and writes checkpoint, metrics.jsonl, CSV, curves and masks PNGs, encoder export', async () => {
     const folder = tempRunFolder();
     const r = await runCli(tinyRunArgs(folder, 4, 2));

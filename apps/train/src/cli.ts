@@ -1,10 +1,9 @@
-import { setupBackend } from '@vjepa/backends';
+import { backendSummary, setupBackend } from '@vjepa/backends';
 import { ConfigError, VjepaError } from '@vjepa/errors';
 import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
-import { type RunResult, loadConfig, runTraining, trainThenEvaluate } from '@vjepa/run';
+import { Progress, type RunResult, checkRunFits, loadConfig, runTraining, trainThenEvaluate } from '@vjepa/run';
 import { stringify } from 'yaml';
 import { USAGE, parseCliArgs } from './cli-args';
-import { Progress } from './logging/progress';
 
 function printSummary(result: RunResult, log: (line: string) => void): void {
   const s = result.skipped;
@@ -28,6 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(stringify(config));
     return 0;
   }
+  checkRunFits(config); // before the backend starts: a batch that cannot fit is refused at once
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: string) => {
@@ -45,8 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const progress = new Progress(process.stdout, { batchSize: config.data.batch_size, every: config.logging.log_every });
   const log = (line: string) => progress.log(line);
   const backend = await setupBackend(config.meta.backend);
-  const tried = backend.tried.filter((t) => !t.ok).map((t) => `${t.name} (${t.reason})`);
-  log(`backend: ${backend.name}: ${backend.detail}${tried.length > 0 ? `\n  tried first: ${tried.join('; ')}` : ''}`);
+  for (const line of backendSummary(backend, { verbose: args.verbose })) log(line);
   const onStep = (r: { iteration: number; loss: number; clipsPerSec: number; lr: number }, totalSteps: number) =>
     progress.update({ step: r.iteration + 1, totalSteps, loss: r.loss, clipsPerSec: r.clipsPerSec, lr: r.lr });
   const summarise = (result: RunResult) => {

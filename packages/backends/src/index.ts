@@ -1,5 +1,6 @@
 export { setupBackend } from './setup-backend';
 export type { BackendAttempt, BackendSetup, SetupBackendOptions } from './setup-backend';
+export { backendSummary } from './backend-summary';
 export { AUTO_ORDER, BACKEND_CHOICES, parseBackendChoice } from './backend-choice';
 export type { BackendChoice, BackendName } from './backend-choice';
 export { explainNodeGpuFailure } from './loaders';
@@ -14,7 +15,9 @@ export { sliceWasmConfig, splitVWasmConfig } from './wasm/slice';
 export { reduceTranspose, transposeWasmConfig } from './wasm/transpose';
 export { findWebGpuAdapter, isSoftwareAdapter } from './webgpu/adapter';
 export type { AdapterInfoLike, FoundAdapter } from './webgpu/adapter';
-export { loadWebGpuBackend, webgpuDeviceInfo } from './webgpu/load-webgpu';
+export { loadWebGpuBackend, softwareRefused, webgpuDeviceInfo } from './webgpu/load-webgpu';
+export { probeWebGpuAdapter } from './webgpu/probe-adapter';
+export type { AdapterProbe } from './webgpu/probe-adapter';
 export type { WebGpuDeviceInfo, WebGpuLoadOptions } from './webgpu/load-webgpu';
 export { guardWebGpuBackend } from './webgpu/error-guard';
 export type { WebGpuErrorGuard, WebGpuErrorRecord } from './webgpu/error-guard';

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '@vjepa/errors';
 import type { BackendName } from './backend-choice';
 import { patchWasmForTraining, type WasmPatchOptions } from './wasm/patch';
-import { loadWebGpuBackend } from './webgpu/load-webgpu';
+import { WEBGPU_HINT } from './webgpu/adapter';
+import { loadWebGpuBackend, softwareRefused, webgpuDeviceInfo } from './webgpu/load-webgpu';
+import { probeWebGpuAdapter } from './webgpu/probe-adapter';
 
 /** A loader makes its backend the active tfjs backend and returns a one-line description, or throws BackendError. */
 export type BackendLoader = (options: LoaderOptions) => Promise<string>;
@@ -79,9 +81,22 @@ export const loadNodeGpu: BackendLoader = async () => {
 /**
  * Loads WebGPU through Dawn for Node with the adapter's real limits, kernel-error checks and the
  * AddN fix (see `loadWebGpuBackend`). Software adapters (lavapipe, SwiftShader) are used only when
- * the backend is asked for by name: `auto` skips them and says why.
+ * the backend is asked for by name: `auto` skips them and says why. Under `auto` the adapter is first
+ * found in a child process (`probeWebGpuAdapter`), so the warnings Dawn prints on stderr when it
+ * creates an adapter appear only when WebGPU is really used (they are in the skip reason, for
+ * `--verbose`); `VJEPA_WEBGPU_PROBE=0` skips the probe.
  */
-export const loadWebGpu: BackendLoader = (options) => loadWebGpuBackend({ allowSoftware: options.auto !== true });
+export const loadWebGpu: BackendLoader = async (options) => {
+  if (options.auto === true && webgpuDeviceInfo() === null && process.env.VJEPA_WEBGPU_PROBE !== '0') {
+    const probe = await probeWebGpuAdapter();
+    const said = probe.stderr === '' ? '' : `; Dawn printed: ${probe.stderr.split('\n').join(' / ').slice(0, 600)}`;
+    if (probe.adapter === null) {
+      throw new BackendError('webgpu', { expected: 'a WebGPU adapter', received: `no adapter: Dawn found no usable GPU (no GPU, or no Vulkan driver/loader)${said}`, hint: WEBGPU_HINT });
+    }
+    if (probe.adapter.software) throw softwareRefused(probe.adapter.name, said);
+  }
+  return loadWebGpuBackend({ allowSoftware: options.auto !== true });
+};
 
 /** Loads tfjs-backend-wasm and, unless told not to, applies the wasm training fixes. */
 export const loadWasm: BackendLoader = async (options) => {

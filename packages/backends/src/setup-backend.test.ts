@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { VjepaError } from '@vjepa/errors';
+import { BackendError, VjepaError } from '@vjepa/errors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUTO_ORDER, parseBackendChoice } from './backend-choice';
 import { explainNodeGpuFailure } from './loaders';
@@ -63,7 +63,7 @@ describe('setupBackend', () => {
     if (nodeGpuError !== undefined) {
       const error = await setupBackend('tfjs-node-gpu').catch((e: unknown) => e);
       expect(VjepaError.isInstance(error)).toBe(true);
-      expect((error as Error).name).toBe('BackendError');
+      expect(BackendError.isInstance(error)).toBe(true);
       expect((error as Error).message).toMatch(/tfjs-node-gpu/);
       expect((error as Error).message).toMatch(/onlyBuiltDependencies|approve-builds/);
       expect((error as Error).message).toMatch(/TFJS_NODE_BASE_URI/);

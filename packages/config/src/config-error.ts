@@ -1,5 +1,6 @@
 import { ConfigError } from '@vjepa/errors';
 import { z } from 'zod';
+import { didYouMean } from './did-you-mean';
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing (missing)';
@@ -63,27 +64,6 @@ export function knownKeysAt(schema: z.ZodTypeAny, path: readonly (string | numbe
   return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
-}
-
-function closest(key: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const dist = editDistance(key, c);
-    if (dist < bestDistance) [best, bestDistance] = [c, dist];
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
-}
-
 function bound(kind: 'min' | 'max', value: number | bigint, inclusive: boolean, integer: boolean): string {
   const noun = integer ? 'an integer' : 'a number';
   const op = kind === 'min' ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<';
@@ -137,7 +117,7 @@ export function configErrorFromIssues(issues: readonly z.ZodIssue[], raw: unknow
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, issue.path);
       return issue.keys.map((key) => {
-        const guess = closest(key, known);
+        const guess = didYouMean(key, known);
         return {
           what: formatPath([...issue.path, key]),
           expected: `no such key (known keys here: ${known.join(', ')})`,

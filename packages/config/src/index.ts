@@ -3,3 +3,4 @@ export { z } from 'zod';
 export { nonNegative, nonNegativeInt, positive, positiveInt, range, unitInterval } from './kinds';
 export { configErrorFromIssues, formatPath, knownKeysAt } from './config-error';
 export { parseConfig } from './parse-config';
+export { didYouMean } from './did-you-mean';

@@ -1,6 +1,6 @@
 import { ConfigError } from '@vjepa/errors';
 import { describe, expect, it } from 'vitest';
-import { formatPath, knownKeysAt, parseConfig, positive, positiveInt, range, unitInterval, z } from './index';
+import { didYouMean, formatPath, knownKeysAt, parseConfig, positive, positiveInt, range, unitInterval, z } from './index';
 
 const section = z.object({ batch_size: positiveInt, lr: positive, scale: range(unitInterval), name: z.enum(['a', 'b']).nullable() }).strict();
 
@@ -40,5 +40,15 @@ describe('paths', () => {
     expect(formatPath([])).toBe('(top level)');
     expect(knownKeysAt(z.object({ data: section }), ['data'])).toEqual(['batch_size', 'lr', 'scale', 'name']);
     expect(knownKeysAt(section, ['lr'])).toEqual([]);
+  });
+});
+
+describe('didYouMean', () => {
+  it('finds the closest name within the distance bound, and nothing past it', () => {
+    expect(didYouMean('batch_szie', ['batch_size', 'crop_size'])).toBe('batch_size');
+    expect(didYouMean('sett', ['set', 'folder', 'jobs'])).toBe('set');
+    expect(didYouMean('checkpont', ['checkpoint', 'config'])).toBe('checkpoint');
+    expect(didYouMean('zzzzzz', ['set', 'folder'])).toBeUndefined();
+    expect(didYouMean('x'.repeat(10_000), ['x'])).toBeUndefined();
   });
 });

@@ -20,6 +20,8 @@ export interface ClipSet {
   readonly spec: string;
   /** Clips per item (temporal segments of one video, consecutive in `clips`); 1 for generated sets. */
   readonly clipsPerItem: number;
+  /** Names item `i` in messages (a file set: its path and where it is listed); absent for generated sets. */
+  describe?(index: number): string;
   /** Items `[start, start + count)` as one batch `[count * clipsPerItem, T, H, W, 3]`. */
   clips(start: number, count: number): Promise<ClipBatch>;
 }

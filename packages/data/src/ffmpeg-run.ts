@@ -34,7 +34,8 @@ export async function runFfmpeg(path: string, args: string[], ffmpegPath?: strin
     // synchronous on purpose: a read started from resolved promises reaches spawn() without waiting
     // for the event loop, which a synchronous training step may hold for a long time
     const s = statSync(path);
-    if (!s.isFile()) throw new Error('not a regular file');
+    if (!s.isFile()) throw new Error(s.isDirectory() ? 'a directory' : 'not a regular file (a FIFO, socket or device: never opened, since reading one can block forever)');
+    if (s.size === 0) throw new Error('an empty file (0 bytes)');
   } catch (cause) {
     throw new DataError(path, { expected: 'an existing video or image file', received: (cause as Error).message, cause });
   }

@@ -34,7 +34,7 @@ export { DataStatsRecorder, formatDataStats } from './data-stats';
 export type { DataStats, SkippedEntry } from './data-stats';
 export { IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, VideoFileDataset, checkEntries } from './video-file-dataset';
 export type { VideoDatasetOptions, VideoEntry } from './video-file-dataset';
-export { VideoIndexDataset, parseVideoIndex, readVideoIndex } from './video-index-dataset';
+export { MAX_CLASSES, MAX_INDEX_LINE_BYTES, VideoIndexDataset, parseVideoIndex, readVideoIndex } from './video-index-dataset';
 export type { VideoIndexOptions } from './video-index-dataset';
 export { VideoFolderDataset, listVideoFiles } from './video-folder-dataset';
 export type { VideoFolderOptions } from './video-folder-dataset';

@@ -24,13 +24,16 @@ async function walk(dir: string, out: string[]): Promise<void> {
   for (const item of items) {
     const path = join(dir, item.name);
     if (item.isDirectory()) await walk(path, out);
-    else if (item.isFile() || item.isSymbolicLink()) out.push(path);
+    // FIFOs, sockets and devices are listed too, so that users of the list name and skip them (none is opened here)
+    else out.push(path);
   }
 }
 
 /**
  * Every video (and, unless `includeImages: false`, image) file under a folder, recursively, by
  * extension, in sorted path order. A missing folder, or one without matching files, is a DataError.
+ * Special files with a matching name (a FIFO `x.mp4`) are listed, never opened: datasets and
+ * extraction skip them with a reason.
  *
  * @example
  * const files = await listVideoFiles('/data/clips', { includeImages: false });

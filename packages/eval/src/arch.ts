@@ -5,6 +5,7 @@ import { ConfigError } from '@vjepa/errors';
 import { predictorModelKeys } from '@vjepa/predictor';
 import { VIT_PRESETS, VJEPA2_RELEASES, type VitConfig, type VitPresetName, isVjepa2Release, presetOfModelName, resolveVitConfig, vitConfigFromSections, vitModelKeys, vjepa2ReleaseConfig } from '@vjepa/vit';
 import { parse as parseYaml } from 'yaml';
+import { isOfficialEvalConfig, officialEvalSettings } from './official-eval-config';
 
 /**
  * The encoder architecture and clip settings an evaluation needs: from a checkpoint's manifest, a
@@ -77,14 +78,16 @@ const REFERENCE_CLIP = { patch_size: 16, tubelet_size: 2, num_frames: 16, crop_s
  * `@vjepa/vit`'s one table, so `vit_giant` has its 48/11 MLP ratio) or by `embed_dim`, `depth` and
  * `num_heads`; `data` sets the clip (defaults the reference's 16 x 224, patch 16, tubelet 2, frame
  * step 4). Validated with the same section schemas as training: unknown keys and bad values are
- * ConfigErrors naming `source` and the key path.
+ * ConfigErrors naming `source` and the key path. An official evaluation config (with its
+ * `pretrain:` section) is read through {@link officialEvalSettings}.
  *
  * @example
  * const arch = archFromConfig({ model: { embed_dim: 64, depth: 2, num_heads: 4 }, data: { patch_size: 8, num_frames: 4, crop_size: 32 } });
  * arch.vit.numHeads; // 4
  */
 export function archFromConfig(config: unknown, source = '<config>'): EvalArch {
-  const parsed = parseConfig(evalConfigSchema, config ?? {}, [], source);
+  const sections = isOfficialEvalConfig(config) ? officialEvalSettings(config, source).sections : config;
+  const parsed = parseConfig(evalConfigSchema, sections ?? {}, [], source);
   const model = parsed.model ?? {};
   const data = { ...REFERENCE_CLIP, ...stripUndefined(parsed.data ?? {}) };
   let vit: Readonly<VitConfig>;

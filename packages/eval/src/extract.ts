@@ -1,12 +1,14 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
 import { listVideoFiles, videoClips } from '@vjepa/data';
 import { ConfigError } from '@vjepa/errors';
-import { tensorData, writeFileAtomic, writeNpy } from '@vjepa/io';
+import { readNpy, tensorData, toFloat32, writeFileAtomic, writeNpy } from '@vjepa/io';
 import { type EvalArch, clipOf } from './arch';
+import { checkClips, checkFeatures } from './clip-checks';
 import { type ClipLayout, readClipNpy } from './clip-input';
 import { type Pool, encodeClips } from './encode';
 import { type EncoderSpec, loadEncoder } from './encoder-source';
+import { type SkippedInput, extractFolder } from './extract-folder';
 
 /**
  * Options of {@link extractFeatures}.
@@ -24,22 +26,40 @@ export interface ExtractOptions {
   pool?: Pool;
   /** Layout of a `.npy` input (default: detected from the axis of size 3). */
   layout?: ClipLayout;
-  /** Videos of a folder into one stacked `[V * numClips, ...]` file instead of one file per video. */
+  /**
+   * Videos of a folder into one stacked `[V * numClips, ...]` file instead of one file per video
+   * (the per-video files are kept in `<out>.parts/`, so a rerun resumes).
+   */
   stack?: boolean;
   batchSize?: number;
   ffmpegPath?: string;
+  /** A folder's first bad input stops the extraction with its error (default: skipped, named, counted). */
+  failFast?: boolean;
+  /** Aborting stops a folder's extraction after the current video; what was written stays (a rerun resumes). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
 /**
- * What {@link extractFeatures} wrote.
+ * What {@link extractFeatures} did.
  *
  * @example
- * const { files, shapes } = await extractFeatures(opts);
+ * const { files, skipped, status } = await extractFeatures(opts);
+ * if (skipped.length > 0) console.log(`${skipped.length} bad input(s), see ${summary}`);
  */
 export interface ExtractResult {
+  /** The feature files of every usable input (written now or kept), and their shapes. */
   files: string[];
   shapes: number[][];
+  /** Files written by this call, and files an earlier run wrote that were verified and kept. */
+  written: number;
+  kept: number;
+  /** Inputs of a folder that could not be used, with the reason. */
+  skipped: SkippedInput[];
+  /** `interrupted` when `signal` stopped a folder's extraction early. */
+  status: 'completed' | 'interrupted';
+  /** The folder's `extract-summary.json`, or null for a single input. */
+  summary: string | null;
 }
 
 async function save(path: string, data: Float32Array, shape: number[]): Promise<void> {
@@ -52,8 +72,15 @@ async function save(path: string, data: Float32Array, shape: number[]): Promise<
  * channels-first or channels-last), of a video, or of every video (and image) in a folder, written as
  * float32 `.npy`: `[B, N, D]` tokens, or `[B, D]` with `pool: 'mean'`. Videos give `[numClips, ...]` each.
  *
+ * A folder is robust and resumable: a bad input (missing, empty, a FIFO or device, not a video,
+ * truncated or corrupt) is skipped and named, the others are extracted (`failFast` stops at the
+ * first instead); an output written by an earlier run is kept when its record matches by content
+ * (input SHA-256, weights, settings, output SHA-256); `extract-summary.json` lists everything.
+ * Clips with NaN or infinite values, and arrays of zero clips, are refused with a clear error.
+ *
  * @example
  * await extractFeatures({ arch: readArchConfig('arch.yaml'), encoder: { checkpoint: 'checkpoint.pth.tar' }, input: 'input.npy', out: 'features.npy' });
+ * const r = await extractFeatures({ arch, encoder, input: 'videos/', out: 'features/' }); // r.skipped: the bad videos
  */
 export async function extractFeatures(options: ExtractOptions): Promise<ExtractResult> {
   const log = options.log ?? (() => {});
@@ -67,50 +94,69 @@ export async function extractFeatures(options: ExtractOptions): Promise<ExtractR
   })();
   const isNpy = !isDir && extname(options.input).toLowerCase() === '.npy';
   if (options.layout !== undefined && !isNpy) throw new ConfigError('--layout', { expected: 'only with a .npy input', received: options.input });
-  const { encoder, description } = await loadEncoder(arch, options.encoder, log);
+  const videos = isDir ? await listVideoFiles(options.input) : [];
+  const loaded = await loadEncoder(arch, options.encoder, log);
+  const { encoder, description } = loaded;
   log(`encoder: ${description} (${arch.source})`);
   const enc = { batchSize: options.batchSize, pool: options.pool };
+  const single = (file: string, shape: number[]): ExtractResult => ({ files: [file], shapes: [shape], written: 1, kept: 0, skipped: [], status: 'completed', summary: null });
   try {
     if (isNpy) {
       const clips = await readClipNpy(options.input, options.layout);
       log(`input: ${options.input} [${clips.shape.join(', ')}] (${clips.layout})`);
+      checkClips(clips.data, clips.shape, options.input);
       const f = await encodeClips(encoder, clips.data, clips.shape, enc);
+      checkFeatures(f.data, `features of ${options.input} under ${description}`);
       await save(options.out, f.data, f.shape);
       log(`wrote ${options.out} [${f.shape.join(', ')}]`);
-      return { files: [options.out], shapes: [f.shape] };
+      return single(options.out, f.shape);
     }
-    const videos = isDir ? await listVideoFiles(options.input) : [options.input];
-    const result: ExtractResult = { files: [], shapes: [] };
-    const stacked: Float32Array[] = [];
-    let rowShape: number[] = [];
-    for (const video of videos) {
-      const clips = await videoClips(video, clipOf(arch), { ffmpegPath: options.ffmpegPath });
+    if (!isDir) {
+      const clips = await videoClips(options.input, clipOf(arch), { ffmpegPath: options.ffmpegPath });
+      checkClips(clips.clips, clips.shape, options.input);
       const f = await encodeClips(encoder, clips.clips, clips.shape, enc);
-      rowShape = f.shape.slice(1);
-      if (options.stack) {
-        stacked.push(f.data);
-        continue;
-      }
-      const out = isDir ? join(options.out, `${basename(video, extname(video))}.npy`) : options.out;
-      await save(out, f.data, f.shape);
-      log(`wrote ${out} [${f.shape.join(', ')}] from ${video}`);
-      result.files.push(out);
-      result.shapes.push(f.shape);
+      checkFeatures(f.data, `features of ${options.input} under ${description}`);
+      await save(options.out, f.data, f.shape);
+      log(`wrote ${options.out} [${f.shape.join(', ')}] from ${options.input}`);
+      return single(options.out, f.shape);
     }
-    if (options.stack) {
-      const total = stacked.reduce((a, x) => a + x.length, 0);
-      const data = new Float32Array(total);
-      let at = 0;
-      for (const s of stacked) {
-        data.set(s, at);
-        at += s.length;
-      }
-      const shape = [total / rowShape.reduce((a, x) => a * x, 1), ...rowShape];
+    const folderOut = options.stack ? `${options.out}.parts` : options.out;
+    const done = await extractFolder(videos, options.input, folderOut, {
+      loaded,
+      arch,
+      pool: options.pool ?? 'none',
+      batchSize: options.batchSize,
+      ffmpegPath: options.ffmpegPath,
+      failFast: options.failFast === true,
+      signal: options.signal,
+      log,
+    });
+    const written = done.outputs.filter((o) => !o.kept).length;
+    const kept = done.outputs.length - written;
+    const result: ExtractResult = {
+      files: done.outputs.map((o) => o.file),
+      shapes: done.outputs.map((o) => o.shape),
+      written,
+      kept,
+      skipped: done.skipped,
+      status: done.interrupted ? 'interrupted' : 'completed',
+      summary: done.summary,
+    };
+    const notReached = videos.length - done.outputs.length - done.skipped.length;
+    log(
+      `extract: ${videos.length} input(s): ${written} written, ${kept} kept (up to date from an earlier run), ${done.skipped.length} skipped` +
+        `${notReached > 0 ? `, ${notReached} not reached (interrupted)` : ''}; summary in ${done.summary}`,
+    );
+    if (options.stack && !done.interrupted && done.outputs.length > 0) {
+      const parts = done.outputs.map((o) => toFloat32(readNpy(new Uint8Array(readFileSync(o.file)), { file: o.file })));
+      const rowShape = done.outputs[0].shape.slice(1);
+      const data = new Float32Array(parts.reduce((a, x) => a + x.length, 0));
+      parts.reduce((at, p) => (data.set(p, at), at + p.length), 0);
+      const shape = [done.outputs.reduce((a, o) => a + o.shape[0], 0), ...rowShape];
       await save(options.out, data, shape);
-      await writeFileAtomic(`${options.out}.txt`, `${videos.map((v) => `${v} ${arch.numClips}`).join('\n')}\n`);
-      log(`wrote ${options.out} [${shape.join(', ')}] from ${videos.length} video(s); rows listed in ${options.out}.txt`);
-      result.files.push(options.out);
-      result.shapes.push(shape);
+      await writeFileAtomic(`${options.out}.txt`, `${done.outputs.map((o) => `${o.input} ${o.shape[0]}`).join('\n')}\n`);
+      log(`wrote ${options.out} [${shape.join(', ')}] from ${done.outputs.length} video(s); rows listed in ${options.out}.txt (per-video files in ${folderOut})`);
+      return { ...result, files: [options.out], shapes: [shape] };
     }
     return result;
   } finally {

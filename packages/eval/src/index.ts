@@ -1,6 +1,8 @@
 // Architecture: from a checkpoint's manifest, a config file or a preset
 export { archFromConfig, archFromPreset, clipOf, parseArchConfig, readArchConfig } from './arch';
 export type { EvalArch } from './arch';
+export { isOfficialEvalConfig, officialEvalSettings, readOfficialEvalConfig } from './official-eval-config';
+export type { OfficialEvalSettings } from './official-eval-config';
 export { openCheckpoint } from './open-checkpoint';
 export type { OpenedCheckpoint } from './open-checkpoint';
 export { VJEPA2_PROBE_HEADS } from './arch';
@@ -16,8 +18,8 @@ export { detectLayout, readClipNpy, toChannelsLast } from './clip-input';
 export type { ClipLayout, NpyClips } from './clip-input';
 export { encodeClips } from './encode';
 export type { EncodeOptions, Pool } from './encode';
-export { cachedFeatures, featureKey } from './feature-cache';
-export type { FeatureOptions, Features } from './feature-cache';
+export { FEATURE_PART_ITEMS, cachedFeatures, featureKey } from './feature-cache';
+export type { FeatureOptions, Features, SkippedItem } from './feature-cache';
 export { extractFeatures } from './extract';
 export type { ExtractOptions, ExtractResult } from './extract';
 export { extractMasked } from './extract-masked';
@@ -26,6 +28,10 @@ export { loadPredictorFor } from './predictor-source';
 export type { LoadedPredictor } from './predictor-source';
 export { classifyWithProbe } from './classify';
 export type { ClassifyOptions, ClassifyResult } from './classify';
+export type { SkippedInput } from './extract-folder';
+export { EXTRACT_LOG, EXTRACT_SUMMARY, readExtractLog } from './extract-log';
+export type { ExtractRecord } from './extract-log';
+export { checkClips, checkFeatures } from './clip-checks';
 
 // Probes over seeds, the embedded suite, reports
 export { probeCost, runProbe, runProbesHere } from './run-probe';
@@ -33,7 +39,7 @@ export type { ProbeKind, ProbeRunOptions, ProbeRunResult, ProbeRunner, ProbeUnit
 export { MOVING_MNIST_SEEDS, probeSets } from './probe-sets';
 export type { ProbeDataset } from './probe-sets';
 export { runProbeEval } from './probe-eval';
-export type { ProbeEvalOptions } from './probe-eval';
+export type { ProbeEvalOptions, ProbeEvalResult } from './probe-eval';
 export { SUITE_DEFAULTS, SUITE_TASKS, chanceBound, marginNote, runSuite } from './suite';
 export type { SuiteOptions, SuiteResult } from './suite';
 export { confusionPng } from './confusion-png';

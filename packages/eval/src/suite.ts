@@ -71,6 +71,8 @@ export interface SuiteOptions {
    * the results are the same, bit for bit.
    */
   runProbes?: ProbeRunner;
+  /** Aborting stops between feature parts and before the probes (a ConfigError; a rerun resumes the feature passes). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -181,7 +183,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     // clip sets depend on the architecture's frames and crop; built per encoder (cheap: labels only)
     const train = movingMnistClips(clipOf(a), { part: 'probe-train', count: trainClips, seed: MOVING_MNIST_SEEDS['probe-train'] });
     const test = movingMnistClips(clipOf(a), { part: 'probe-test', count: testClips, seed: MOVING_MNIST_SEEDS['probe-test'] });
-    const variant = { cacheDir, log, oneFrame: enc.oneFrame ? 0 : undefined };
+    const variant = { cacheDir, log, oneFrame: enc.oneFrame ? 0 : undefined, signal: options.signal };
     const trainF = await cachedFeatures(loaded!, train, variant);
     const testF = await cachedFeatures(loaded!, test, variant);
     for (const t of SUITE_TASKS) {
@@ -197,6 +199,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     }
   }
   loaded?.encoder.dispose();
+  if (options.signal?.aborted === true) throw new ConfigError('suite', { expected: 'completed', received: 'interrupted before the probes', hint: 'rerun the same command: the features are cached' });
   const done = probes.length === 0 ? [] : await (options.runProbes ?? runProbesHere)(probes.map((p) => p.unit), log);
   probes.forEach(({ task: t, encoder }, i) => results.set(`${t.task}/${encoder}`, { task: t.task, encoder, result: done[i], chance: 1 / t.classes }));
   for (const t of SUITE_TASKS) for (const e of encoders) rows.push(results.get(`${t.task}/${e.name}`)!);

@@ -57,7 +57,7 @@ async function openSource(path: string): Promise<{ source: ByteSource; head: Uin
     }
     fd = fs.openSync(path, 'r');
   } catch (cause) {
-    if (cause instanceof CheckpointError) throw cause;
+    if (CheckpointError.isInstance(cause)) throw cause;
     const code = (cause as NodeJS.ErrnoException | null)?.code;
     throw new CheckpointError(`file "${path}"`, {
       expected: 'a readable checkpoint file',

@@ -22,7 +22,15 @@ export { CSV_COLUMNS, MetricsLog } from './metrics-log';
 export type { StepRecord } from './metrics-log';
 export { curvesPng, tickLabel } from './curves-png';
 export type { Series } from './curves-png';
+export { checkRunFits, stepMemoryLowerBound } from './memory-bound';
+export type { StepMemoryBound } from './memory-bound';
 export { runTraining } from './run-training';
 export type { BackendInfo, RunResult, RunTrainingOptions } from './run-training';
 export { mainRunConfig, objectiveFolder, trainAll, trainThenEvaluate } from './train-then-evaluate';
 export type { RemoteTraining, TrainAllOptions, Training } from './train-then-evaluate';
+
+// For the CLIs: their command lines and progress lines
+export { parseCommandLine, unknownCommandError } from './command-line';
+export type { CommandFlags, ParsedFlags } from './command-line';
+export { Progress, formatDuration, progressLine } from './progress';
+export type { ProgressOptions, ProgressState, ProgressStream } from './progress';

@@ -8,6 +8,7 @@ import { encoderSize } from '@vjepa/vit';
 import { curvesPng } from './curves-png';
 import { createBatchSource } from './data-source';
 import { gridOf, strategyForConfig } from './masking-strategy';
+import { checkRunFits } from './memory-bound';
 import { MetricsLog, type StepRecord } from './metrics-log';
 import { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic, type RunPaths } from './run-folder';
 import type { RunConfig } from './schema';
@@ -91,6 +92,7 @@ export interface RunResult {
  */
 export async function runTraining(config: RunConfig, options: RunTrainingOptions = {}): Promise<RunResult> {
   const log = options.log ?? ((line: string) => console.log(line));
+  checkRunFits(config); // before anything is allocated: data.batch_size 1e9 is refused at once
   const strategy = await strategyForConfig(config, options.baseDir);
   const backend: BackendInfo = options.backend ?? { name: tf.getBackend(), detail: 'set up by the caller' };
   const paths = runPaths(config);
@@ -108,14 +110,20 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
   const metrics = new MetricsLog(paths.folder, config.logging.write_tag, { ipe: config.optimization.ipe });
   try {
     let resumedFrom: string | null = null;
-    const latest = config.meta.load_checkpoint ? await session.latest() : null;
-    const from = latest?.path ?? config.meta.read_checkpoint;
-    if (from !== null && from !== undefined) {
-      resumedFrom = from;
-      if (isFile(from)) {
+    // the newest intact checkpoint of the folder: a damaged one (truncated, overwritten) is passed
+    // over, saying so, and never resumed from; none intact at all is an error
+    const found = config.meta.load_checkpoint ? await session.resumeNewestIntact() : null;
+    const readFrom = config.meta.read_checkpoint;
+    if (found !== null) {
+      for (const d of found.damaged) log(`checkpoint ${d.dir} is damaged and was not used: ${d.reason}`);
+      resumedFrom = found.path;
+      log(`resumed from ${found.path} at step ${found.step}${found.damaged.length > 0 ? ' (the newest intact checkpoint)' : ''}`);
+    } else if (readFrom !== null && readFrom !== undefined) {
+      resumedFrom = readFrom;
+      if (isFile(readFrom)) {
         // an official training checkpoint (*.pth.tar): ours are directories
-        const { step, epoch, notes } = await session.continueOfficial(from);
-        log(`continuing the official training checkpoint ${from}: epoch ${epoch} x ipe ${config.optimization.ipe} -> step ${step} (weights, target encoder, AdamW state)`);
+        const { step, epoch, notes } = await session.continueOfficial(readFrom);
+        log(`continuing the official training checkpoint ${readFrom}: epoch ${epoch} x ipe ${config.optimization.ipe} -> step ${step} (weights, target encoder, AdamW state)`);
         for (const note of notes) log(`  ${note}`);
         if (step >= session.totalSteps) {
           throw new ConfigError('optimization.epochs', {
@@ -125,8 +133,8 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
           });
         }
       } else {
-        const step = await session.resume(from);
-        log(`resumed from ${from} at step ${step}`);
+        const step = await session.resume(readFrom);
+        log(`resumed from ${readFrom} at step ${step}`);
       }
     }
     const startStep = session.nextStep;

@@ -33,14 +33,18 @@ export function mainRunConfig(objective: 'features' | 'pixels', options: { folde
 
 /**
  * A training run somewhere other than this process (the app starts it, e.g. a child process of the
- * same CLI): `done` settles when it ends (rejecting when it failed), `kill` stops it.
+ * same CLI): `done` settles when it ends, resolving with `{ status: 'interrupted' }` when it stopped
+ * early at a step boundary and saved (after `stop()`, or its own Ctrl-C), and rejecting when it
+ * failed; `stop` asks it to do that (as Ctrl-C does); `kill` ends it at once.
  *
  * @example
- * const remote: RemoteTraining = { done: child.done, kill: () => child.kill() };
+ * const remote: RemoteTraining = { done: child.done, stop: () => child.stop(), kill: () => child.kill() };
  */
 export interface RemoteTraining {
   done: Promise<unknown>;
   kill(): void;
+  /** Stop at the next step boundary and save (default: `kill`). */
+  stop?(): void;
 }
 
 /**
@@ -65,7 +69,11 @@ export interface Training {
  */
 export interface TrainAllOptions {
   log?: (line: string) => void;
-  /** Aborting stops the trainings here at a checkpoint (and kills those elsewhere). */
+  /**
+   * Aborting (Ctrl-C) stops every training at its next step boundary, where each saves a checkpoint:
+   * those here through their signal, those elsewhere through `stop()`. Once all have stopped, a
+   * ConfigError says they were interrupted and that a rerun resumes each.
+   */
   signal?: AbortSignal;
   /** The backend the app set up (recorded in each run's summary). */
   backend?: BackendInfo;
@@ -77,10 +85,13 @@ export interface TrainAllOptions {
   train?: typeof runTraining;
 }
 
+const isInterrupted = (v: unknown): boolean => typeof v === 'object' && v !== null && (v as { status?: unknown }).status === 'interrupted';
+
 /**
  * Runs trainings to completion: those with `elsewhere` start first and run alongside, the others
  * train here one after the other. A training that fails elsewhere stops the one here at its next step
- * (which saves a checkpoint) and is the error thrown; a failure here kills those elsewhere. A
+ * (which saves a checkpoint) and is the error thrown; a failure here kills those elsewhere. Aborting
+ * `signal` stops them all at a step boundary, each saving (see {@link TrainAllOptions.signal}). A
  * training that did not complete (interrupted) is a ConfigError saying to rerun (each resumes from
  * its latest checkpoint).
  *
@@ -90,24 +101,39 @@ export interface TrainAllOptions {
 export async function trainAll(trainings: readonly Training[], options: TrainAllOptions = {}): Promise<RunResult[]> {
   const log = options.log ?? ((line: string) => console.log(line));
   const abort = new AbortController();
-  const stopHere = () => abort.abort();
-  options.signal?.addEventListener('abort', stopHere);
+  const byUser = (): boolean => options.signal?.aborted === true;
   let failedElsewhere: { error: unknown } | undefined;
   let failedHere = false;
   const remote = trainings
     .filter((t) => t.elsewhere !== undefined)
     .map((t) => {
       const r = t.elsewhere!();
-      const done = r.done.catch((error: unknown) => {
-        if (!failedHere) {
-          failedElsewhere ??= { error };
-          abort.abort();
-        }
-        throw error;
-      });
+      const done = r.done.then(
+        (value: unknown) => {
+          if (isInterrupted(value) && !byUser()) {
+            // stopped in its own process (its own Ctrl-C or SIGTERM): the run is incomplete
+            failedElsewhere ??= { error: new ConfigError(`training ${t.config.logging.folder}`, { expected: 'completed', received: 'interrupted in its own process', hint: 'rerun the same command to resume' }) };
+            abort.abort();
+          }
+          return value;
+        },
+        (error: unknown) => {
+          if (!failedHere) {
+            failedElsewhere ??= { error };
+            abort.abort();
+          }
+          throw error;
+        },
+      );
       done.catch(() => {}); // awaited below, after the trainings here have stopped
       return { training: t, remote: r, done };
     });
+  const stopAll = (): void => {
+    abort.abort();
+    for (const r of remote) (r.remote.stop ?? r.remote.kill).call(r.remote);
+  };
+  if (options.signal?.aborted) stopAll();
+  options.signal?.addEventListener('abort', stopAll);
   const results: RunResult[] = [];
   try {
     for (const t of trainings.filter((x) => x.elsewhere === undefined)) {
@@ -116,7 +142,7 @@ export async function trainAll(trainings: readonly Training[], options: TrainAll
       const r = await (options.train ?? runTraining)(t.config, { log, signal: abort.signal, backend: options.backend, onStep: (record, total) => options.onStep?.(t.name, record, total) });
       options.onTrained?.(t.name, r);
       if (r.status !== 'completed') {
-        if (failedElsewhere !== undefined) break; // the failure elsewhere stopped us: it is the error to report
+        if (failedElsewhere !== undefined || byUser()) break; // the failure elsewhere, or the user, stopped us: reported below
         throw new ConfigError(`training ${r.paths.folder}`, { expected: 'completed', received: r.status, hint: 'rerun the same command to resume' });
       }
       log(`== ${t.name}: done in ${r.wallSeconds.toFixed(1)} s`);
@@ -124,14 +150,21 @@ export async function trainAll(trainings: readonly Training[], options: TrainAll
     }
     for (const r of remote) await r.done;
     if (failedElsewhere !== undefined) throw failedElsewhere.error;
+    if (byUser()) {
+      throw new ConfigError(`training${trainings.length > 1 ? 's' : ''} ${trainings.map((t) => t.config.logging.folder).join(' and ')}`, {
+        expected: 'completed',
+        received: 'interrupted (each saved a checkpoint at a step boundary)',
+        hint: 'rerun the same command to resume',
+      });
+    }
   } catch (e) {
     const elsewhere = failedElsewhere;
     failedHere = elsewhere === undefined; // the trainings killed below then fail because of this one
-    for (const r of remote) r.remote.kill();
+    if (!byUser()) for (const r of remote) r.remote.kill();
     await Promise.all(remote.map((r) => r.done.catch(() => {})));
     throw elsewhere !== undefined ? elsewhere.error : e;
   } finally {
-    options.signal?.removeEventListener('abort', stopHere);
+    options.signal?.removeEventListener('abort', stopAll);
   }
   return results;
 }
@@ -162,7 +195,7 @@ export async function trainThenEvaluate(
   const sibling = objectiveFolder(run, 'pixels');
   const pixelRun = pixels ?? (existsSync(join(sibling, RUN_CHECKPOINTS_DIR, LATEST_POINTER)) ? sibling : undefined);
   log('== evaluation suite');
-  const suite = await runSuite({ ...options.suite, run, pixelRun, log });
+  const suite = await runSuite({ ...options.suite, run, pixelRun, log, signal: options.signal });
   log(`\n${suite.table}`);
   log(`${trainings.length > 1 ? 'main' : 'train then evaluate'}: ${((Date.now() - started) / 1000).toFixed(1)} s in all (suite ${suite.seconds.toFixed(1)} s); results in ${suite.files.markdown}`);
   return { trainings: results, suite };

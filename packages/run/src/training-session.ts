@@ -5,6 +5,7 @@ import type { ClipBatch } from '@vjepa/data';
 import type { Grid, MaskPair, MaskingStrategy } from '@vjepa/masking';
 import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
 import {
+  type DamagedCheckpoint,
   LATEST_POINTER,
   type StepMetrics,
   type Trainer,
@@ -12,6 +13,7 @@ import {
   createTrainer,
   exportOfficial,
   loadCheckpoint,
+  loadNewestIntactCheckpoint,
   readCheckpointManifest,
   readOfficialCheckpoint,
   saveCheckpoint,
@@ -101,6 +103,12 @@ export interface TrainingSession {
    * trainer continues it); returns the path. `onWarning` hears when the step is inside an epoch.
    */
   exportEncoder(path: string, options?: { onWarning?: (line: string) => void }): Promise<string>;
+  /**
+   * Loads the newest intact checkpoint of the folder (see `@vjepa/trainer`'s
+   * `loadNewestIntactCheckpoint`): null when there is none, a CheckpointError when every one is
+   * damaged; `damaged` lists the newer ones passed over, and why.
+   */
+  resumeNewestIntact(): Promise<{ path: string; step: number; damaged: DamagedCheckpoint[] } | null>;
   /** LR at a step (for the LR curve). */
   lrAt(step: number): number;
   dispose(): void;
@@ -156,6 +164,11 @@ export function createTrainingSession(config: RunConfig, strategy: MaskingStrate
       const info = await exportOfficial(await trainer.snapshot(), path, { loss: lastLoss, batchSize: config.data.batch_size });
       if (info.warning !== null) options.onWarning?.(info.warning);
       return path;
+    },
+    async resumeNewestIntact() {
+      const found = await loadNewestIntactCheckpoint(checkpointsDir);
+      if (found === null) return null;
+      return { path: found.checkpoint.dir, step: trainer.restore(found.checkpoint).iteration, damaged: found.damaged };
     },
     lrAt: (step) => trainer.schedules.lr.forIteration(step),
     dispose() {

@@ -18,4 +18,6 @@ export { OFFICIAL_GROUPS, fromOfficialOptimizer, officialNumbering, officialPara
 export type { OfficialOptimizerRead } from './official-optimizer';
 export { scheduleValues, trainerSchedules } from './trainer-schedules';
 export type { TrainerSchedules } from './trainer-schedules';
+export { listCheckpoints, loadNewestIntactCheckpoint } from './checkpoint-fallback';
+export type { DamagedCheckpoint } from './checkpoint-fallback';
 export { LATEST_POINTER, MANIFEST_FILE, RUN_CHECKPOINTS_DIR, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-dir';

@@ -127,10 +127,16 @@ export async function loadWebGpuBackend(options: WebGpuLoadOptions = {}): Promis
   return describe(current);
 }
 
-function softwareRefused(name: string): BackendError {
+/**
+ * The error `auto` gives for a software adapter (`said`: what Dawn printed while finding it, if known).
+ *
+ * @example
+ * throw softwareRefused('mesa llvmpipe-llvm-15 (software)');
+ */
+export function softwareRefused(name: string, said = ''): BackendError {
   return new BackendError('webgpu', {
     expected: 'a hardware GPU adapter (auto skips software adapters)',
-    received: `only the software adapter ${name}, which runs on the CPU several times slower than wasm`,
+    received: `only the software adapter ${name}, which runs on the CPU several times slower than wasm${said}`,
     hint: 'ask for it by name (--backend webgpu) to use it anyway, e.g. to test WebGPU kernels on a machine without a GPU',
   });
 }

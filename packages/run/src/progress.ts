@@ -45,8 +45,25 @@ export interface ProgressStream {
 }
 
 /**
- * A progress reporter: on a terminal one line that updates in place, otherwise a line every
- * `every` steps (and at the last step).
+ * Options of {@link Progress}.
+ *
+ * @example
+ * const opts: ProgressOptions = { batchSize: 8, every: 50, prefix: '[features] ', lines: true };
+ */
+export interface ProgressOptions {
+  /** Clips per step (for the ETA). */
+  batchSize: number;
+  /** Steps between lines when not updating one line in place. */
+  every: number;
+  /** Put before every progress line, e.g. `[features] ` when several trainings print. */
+  prefix?: string;
+  /** Always print lines, even on a terminal (several trainings share the output). */
+  lines?: boolean;
+}
+
+/**
+ * A progress reporter: on a terminal one line that updates in place, otherwise (or with `lines`) a
+ * line every `every` steps and at the last step.
  *
  * @example
  * const progress = new Progress(process.stdout, { batchSize: 8, every: 10 });
@@ -57,21 +74,25 @@ export class Progress {
   private readonly stream: ProgressStream;
   private readonly batchSize: number;
   private readonly every: number;
+  private readonly prefix: string;
+  private readonly inPlace: boolean;
   private live = false;
 
-  constructor(stream: ProgressStream, options: { batchSize: number; every: number }) {
+  constructor(stream: ProgressStream, options: ProgressOptions) {
     this.stream = stream;
     this.batchSize = options.batchSize;
-    this.every = options.every;
+    this.every = Math.max(1, options.every);
+    this.prefix = options.prefix ?? '';
+    this.inPlace = stream.isTTY === true && options.lines !== true;
   }
 
   update(state: ProgressState): void {
-    if (this.stream.isTTY) {
+    if (this.inPlace) {
       const width = Math.max(0, Math.min(30, (this.stream.columns ?? 80) - 75));
-      this.stream.write(`\r\x1b[2K${progressLine(state, this.batchSize, width)}`);
+      this.stream.write(`\r\x1b[2K${this.prefix}${progressLine(state, this.batchSize, width)}`);
       this.live = true;
     } else if (state.step % this.every === 0 || state.step === state.totalSteps) {
-      this.stream.write(`${progressLine(state, this.batchSize, 0)}\n`);
+      this.stream.write(`${this.prefix}${progressLine(state, this.batchSize, 0)}\n`);
     }
   }
 
