@@ -68,27 +68,27 @@ async function extract(argv: readonly string[], io: CliIo): Promise<number> {
   );
   if (values.help) return io.log(COMMAND_USAGE.extract), EXIT.OK;
   // everything the command line names is checked before the backend starts
+  const indices = str(values, 'indices');
+  const targets = str(values, 'predict');
+  if (targets !== undefined && indices === undefined) throw new ConfigError('--predict', { expected: 'with --indices (the context tokens the predictor starts from)', received: `--predict ${targets} alone` });
+  // V-JEPA trains the predictor with the online encoder: predictions start from its features
+  const { arch, encoder } = await encoderAndArch(values, 'extract', io.log, targets !== undefined ? 'encoder' : undefined);
   const input = need(values, 'input', 'extract');
   checkPath('--input', input, 'any');
   const out = need(values, 'out', 'extract');
   const layout = str(values, 'layout') === undefined ? undefined : choice<ClipLayout>(values, 'layout', ['channels-first', 'channels-last'], 'channels-last');
   const batchSize = int(values, 'batch-size', 16, 1);
-  const indices = str(values, 'indices');
-  const targets = str(values, 'predict');
-  if (targets !== undefined && indices === undefined) throw new ConfigError('--predict', { expected: 'with --indices (the context tokens the predictor starts from)', received: `--predict ${targets} alone` });
   if (indices !== undefined) {
-    for (const flag of ['pool', 'stack', 'fail-fast']) if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, { expected: 'no --pool, --stack or --fail-fast with --indices', received: `--${flag}` });
+    for (const flag of ['pool', 'stack']) if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, { expected: 'no --pool or --stack with --indices', received: `--${flag}` });
+    if (values['fail-fast'] !== undefined) throw new ConfigError('--fail-fast', { expected: 'only for a folder of videos (--indices reads one .npy of clips)', received: '--fail-fast' });
     checkPath('--indices', indices, 'file');
     if (targets !== undefined) checkPath('--predict', targets, 'file');
-    // V-JEPA trains the predictor with the online encoder: predictions start from its features
-    const { arch, encoder } = await encoderAndArch(values, 'extract', io.log, targets !== undefined ? 'encoder' : undefined);
     const maskIndex = optionalInt(values, 'mask-index', 0);
     await setupBackendFromOptions(values, io.log);
     await extractMasked({ arch, encoder, input, indices, targets, maskIndex, out, layout, batchSize, log: io.log });
     return EXIT.OK;
   }
   if (values['mask-index'] !== undefined) throw new ConfigError('--mask-index', { expected: 'only with --predict', received: String(values['mask-index']) });
-  const { arch, encoder } = await encoderAndArch(values, 'extract', io.log);
   const pool = choice(values, 'pool', ['none', 'mean'] as const, 'none');
   const ffmpegPath = checkFfmpeg(values);
   await setupBackendFromOptions(values, io.log);
