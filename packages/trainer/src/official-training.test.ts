@@ -113,6 +113,7 @@ describe('continuing an official training checkpoint (fixtures/official-training
   });
 
   it('one step from step3.pth.tar on the saved batch and masks gives the 4th step\'s loss within 1e-5', () => {
+    console.log(`official continuation: 4th step loss ${loss} vs ${expected.losses_steps_1_to_4[3]} (|diff| ${Math.abs(loss - expected.losses_steps_1_to_4[3]).toExponential(2)})`);
     expect(Math.abs(loss - expected.losses_steps_1_to_4[3])).toBeLessThan(1e-5);
     expect(Math.abs(loss - expected.losses_steps_1_to_4[2])).toBeGreaterThan(1e-3); // the step really moved
   });
@@ -126,6 +127,7 @@ describe('continuing an official training checkpoint (fixtures/official-training
       ['target_encoder', ours.weights.targetEncoder!, step4.targetEncoder!],
     ] as const) {
       const w = worstDiff(mine, theirs);
+      console.log(`official continuation: ${name} max |diff| ${w.diff.toExponential(2)} (${w.key})`);
       expect(w.diff, `${name} ${w.key}`).toBeLessThan(1e-5);
     }
   });
@@ -151,6 +153,7 @@ describe('continuing an official training checkpoint (fixtures/official-training
       expect(mine.step, name).toBe(Number(s.step.data[0]));
       worst = Math.max(worst, maxAbsDiff(mine.expAvg, toFloat32(s.exp_avg)), maxAbsDiff(mine.expAvgSq, toFloat32(s.exp_avg_sq)));
     });
+    console.log(`official continuation: AdamW moments max |diff| ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-5);
     expect(Object.values(ours.params).every((p) => p.step === 4)).toBe(true);
   });
