@@ -87,7 +87,12 @@ export const loadWebGpu: BackendLoader = (options) => loadWebGpuBackend({ allowS
 export const loadWasm: BackendLoader = async (options) => {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm', 'wasm', 'tfjs-backend-wasm ships its .wasm files; in a bundled app call setWasmPaths() with the folder that holds them.');
-  const state = options.wasmPatches === false ? patchWasmForTraining({ segmentSum: false, matMul: false, slice: false, transpose: false }) : patchWasmForTraining(options.wasmPatches ?? {});
+  // VJEPA_WASM_FUSED=0 keeps the fused kernels out (the composed tfjs ops run instead), for comparisons.
+  const envFused = process.env.VJEPA_WASM_FUSED === '0' ? { fused: false } : {};
+  const state =
+    options.wasmPatches === false
+      ? patchWasmForTraining({ segmentSum: false, matMul: false, slice: false, transpose: false, identity: false, fused: false })
+      : patchWasmForTraining({ ...envFused, ...(options.wasmPatches ?? {}) });
   const patches = Object.entries(state).filter(([, on]) => on).map(([k]) => k).join(', ') || 'none (stock kernels)';
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
   return `tfjs-backend-wasm (${simd}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}), training patches: ${patches}`;

@@ -80,10 +80,10 @@ describe('setupBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
     const stock = await setupBackend('wasm', { wasmPatches: false });
     expect(stock.detail).toMatch(/none \(stock kernels\)/);
-    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false, transpose: false });
+    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false, transpose: false, identity: false, fused: false });
     const patched = await setupBackend('wasm');
     expect(patched).toMatchObject({ name: 'wasm', tfBackend: 'wasm', tried: [{ name: 'wasm', ok: true, reason: '' }] });
-    expect(wasmPatchState()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true });
+    expect(wasmPatchState()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true, identity: true, fused: true });
   });
 
   it('rejects an unknown choice with the list of valid ones', async () => {
