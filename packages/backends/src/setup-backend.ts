@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, VjepaError } from '@vjepa/errors';
+import { installEagerBackprop, uninstallEagerBackprop } from './engine/eager-backprop';
 import { registerGradients } from './gradients';
 import { AUTO_ORDER, parseBackendChoice, type BackendChoice, type BackendName } from './backend-choice';
 import { LOADERS, type LoaderOptions } from './loaders';
@@ -46,6 +47,11 @@ export interface SetupBackendOptions extends LoaderOptions {
   log?: (line: string) => void;
   /** Register every tfjs gradient first (see `registerGradients`); default true. */
   gradients?: boolean;
+  /**
+   * Install the backward pass that frees saved tensors and intermediate gradients as it goes
+   * (`installEagerBackprop`; identical numbers, lower peak memory); default true.
+   */
+  eagerBackprop?: boolean;
 }
 
 /**
@@ -68,6 +74,8 @@ export async function setupBackend(choice: BackendChoice, options: SetupBackendO
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
   const tried: BackendAttempt[] = [];
   if (options.gradients !== false) await registerGradients();
+  if (options.eagerBackprop === false) uninstallEagerBackprop();
+  else installEagerBackprop();
   for (const name of order) {
     try {
       const detail = await LOADERS[name]({ ...options, auto: choice === 'auto' });

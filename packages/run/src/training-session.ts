@@ -32,7 +32,8 @@ export const INIT_SEED_OFFSETS = Object.freeze({ encoder: 1, predictor: 2 });
 /**
  * The modules a config describes, freshly initialised: the encoder (`@vjepa/vit`, from the `model`
  * and `data` sections through the one size table) and the predictor (`@vjepa/predictor`, one mask
- * token per mask type of `strategy`; pixel output for `meta.objective: pixels`).
+ * token per mask type of `strategy`; pixel output for `meta.objective: pixels`), with activation
+ * checkpointing on both when `model.use_activation_checkpointing` is true.
  *
  * @example
  * const { encoder, predictor, vit } = buildModels(config, strategy);
@@ -54,6 +55,10 @@ export function buildModels(config: RunConfig, strategy: Pick<MaskingStrategy, '
     }),
     { seed: config.meta.seed + INIT_SEED_OFFSETS.predictor },
   );
+  // The official runtime switch: recompute each block in the backward pass instead of keeping its activations.
+  const recompute = m.use_activation_checkpointing === true;
+  encoder.activationCheckpointing = recompute;
+  predictor.activationCheckpointing = recompute;
   return { vit, encoder, predictor };
 }
 

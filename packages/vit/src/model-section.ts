@@ -27,8 +27,9 @@ export function presetOfModelName(name: string): VitPresetName | undefined {
  * The encoder keys of the official `model` section (this package owns them; the predictor keys are
  * `@vjepa/predictor`'s): `model_name` (a size of {@link VIT_PRESETS}) or `embed_dim` + `depth` +
  * `num_heads` (ours), `mlp_ratio` and `layer_norm_eps` (ours: null = the named size's, else 4 and
- * 1e-6), `uniform_power`, and the official runtime switches `use_sdpa` /
- * `use_activation_checkpointing` (accepted, no effect here). A zod raw shape: compose it with
+ * 1e-6), `uniform_power`, and the official runtime switches `use_sdpa` (accepted, no effect here:
+ * the attention is fused where the backend has the kernel) and `use_activation_checkpointing`
+ * (recompute each block in the backward pass; see `VisionTransformer.activationCheckpointing`). A zod raw shape: compose it with
  * `z.object({ ...vitModelKeys, ...predictorModelKeys }).strict()`.
  *
  * @example
@@ -42,7 +43,7 @@ export const vitModelKeys = {
   mlp_ratio: positive.nullable(), // ours: null = the named size's (giant 48/11), else 4
   layer_norm_eps: positive.nullable(), // ours: null = 1e-6 (the reference)
   uniform_power: z.boolean(),
-  // accepted from the official configs, no effect here
+  // official runtime switches: use_sdpa is accepted with no effect; activation checkpointing recomputes blocks
   use_sdpa: z.boolean().optional(),
   use_activation_checkpointing: z.boolean().optional(),
 };
