@@ -10,6 +10,8 @@ export { fusedWasmConfigs, patchWasmForTraining, restoreStockWasmKernels, wasmPa
 export type { WasmPatchOptions, WasmPatchState } from './wasm/patch';
 export { unsortedSegmentSumWasmConfig } from './wasm/unsorted-segment-sum';
 export { identityWasmConfig } from './wasm/identity';
+export { memoryLimit } from './memory-limit';
+export type { BackendMemoryLimit } from './memory-limit';
 export { eagerBackpropInstalled, installEagerBackprop, uninstallEagerBackprop } from './engine/eager-backprop';
 export { batchMatMulWasmConfig } from './wasm/batch-mat-mul';
 export { sliceWasmConfig, splitVWasmConfig } from './wasm/slice';

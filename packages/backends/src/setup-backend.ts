@@ -4,6 +4,7 @@ import { installEagerBackprop, uninstallEagerBackprop } from './engine/eager-bac
 import { registerGradients } from './gradients';
 import { AUTO_ORDER, parseBackendChoice, type BackendChoice, type BackendName } from './backend-choice';
 import { LOADERS, type LoaderOptions } from './loaders';
+import { type BackendMemoryLimit, memoryLimit } from './memory-limit';
 
 /**
  * One backend `setupBackend` tried: whether it loaded, and why not.
@@ -34,6 +35,8 @@ export interface BackendSetup {
   detail: string;
   /** Every backend tried, in order, the chosen one last. */
   tried: BackendAttempt[];
+  /** The backend's memory ceiling (see `memoryLimit`), or null when it cannot be known (WebGPU). */
+  memoryLimit: BackendMemoryLimit | null;
 }
 
 /**
@@ -81,7 +84,7 @@ export async function setupBackend(choice: BackendChoice, options: SetupBackendO
       const detail = await LOADERS[name]({ ...options, auto: choice === 'auto' });
       tried.push({ name, ok: true, reason: '' });
       log(`backend: ${name}: ${detail}`);
-      return { name, tfBackend: tf.getBackend(), detail, tried };
+      return { name, tfBackend: tf.getBackend(), detail, tried, memoryLimit: memoryLimit() };
     } catch (e) {
       const reason = VjepaError.isInstance(e) ? (e.received ?? e.message) : e instanceof Error ? e.message : String(e);
       tried.push({ name, ok: false, reason });

@@ -22,6 +22,8 @@ export type { StepRecord } from './metrics-log';
 export { curvesPng, tickLabel } from './curves-png';
 export type { Series } from './curves-png';
 export { runTraining } from './run-training';
+export { estimateTrainingMemory, formatBytes, memoryLimitError, trainingMemoryFacts } from './memory-estimate';
+export type { MemoryEstimate, MemoryLimit, TrainingMemoryFacts } from './memory-estimate';
 export type { BackendInfo, RunResult, RunTrainingOptions } from './run-training';
 export { mainRunConfig, objectiveFolder, trainAll, trainThenEvaluate } from './train-then-evaluate';
 export type { RemoteTraining, TrainAllOptions, Training } from './train-then-evaluate';

@@ -17,17 +17,19 @@ function adamw({ inputs, backend, attrs }: Args): TensorInfo[] {
   const m1 = output(backend, [...param.shape]);
   const v1 = output(backend, [...param.shape]);
   const h = heapF32(backend);
-  const [pa, ga, ma, va] = [param, grad, m, v].map((t) => offset(backend, t, 'VjepaAdamW'));
+  const pa = offset(backend, param, 'VjepaAdamW');
+  const ga = offset(backend, grad, 'VjepaAdamW');
+  const ma = offset(backend, m, 'VjepaAdamW');
+  const va = offset(backend, v, 'VjepaAdamW');
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
+  const [po, mo, vo] = [p1.at, m1.at, v1.at];
   for (let i = 0; i < n; i++) {
     const g = h[ga + i];
     const mi = h[ma + i];
-    const mNew = Math.fround(mi + (g - mi) * c1);
-    const vNew = Math.fround(h[va + i] * beta2 + g * g * c2);
-    h[m1.at + i] = mNew;
-    h[v1.at + i] = vNew;
-    h[p1.at + i] = h[pa + i] * decay - (mNew / (Math.sqrt(vNew) / bc2Sqrt + eps)) * stepSize;
+    h[mo + i] = mi + (g - mi) * c1; // stored as float32, then read back: the update uses the stored moments
+    h[vo + i] = h[va + i] * beta2 + g * g * c2;
+    h[po + i] = h[pa + i] * decay - (h[mo + i] / (Math.sqrt(h[vo + i]) / bc2Sqrt + eps)) * stepSize;
   }
   return [p1.info, m1.info, v1.info];
 }
