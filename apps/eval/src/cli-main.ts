@@ -23,7 +23,7 @@ Checkpoint
   --key K               target_encoder (default) or encoder, for .pth.tar
   --prefix P            key prefix inside a .safetensors file (default target_encoder when present)
 Common
-  --backend B           auto (default), tfjs-node-gpu, webgpu, wasm, cpu
+  --backend B           auto (default), tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu
   --batch-size N        clips per forward pass (default 16)
 
 extract   --input clip.npy|video.mp4|folder --out features.npy|dir [--pool none|mean]

@@ -23,14 +23,14 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
  * @example
  * await import('@tensorflow/tfjs-node-gpu').catch((e) => console.warn(explainNodeGpuFailure(e)));
  */
-export function explainNodeGpuFailure(e: unknown): string {
+export function explainNodeGpuFailure(e: unknown, pkg = '@tensorflow/tfjs-node-gpu'): string {
   const text = message(e);
   const code = (e as { code?: string } | null)?.code;
   if (text.includes('tfjs_binding.node')) {
     return 'tfjs_binding.node can not be found: the native addon was not built (its install script downloads libtensorflow, which needs network access to Google storage)';
   }
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-    return `the optional dependency @tensorflow/tfjs-node-gpu is not installed (${text})`;
+    return `the optional dependency ${pkg} is not installed (${text})`;
   }
   if (/lib(cudart|cudnn|cublas|tensorflow)/.test(text)) {
     return `a native library is missing (libtensorflow 2.9.1 GPU needs CUDA 11.2 and cuDNN 8.1 on the library path): ${text}`;
@@ -76,6 +76,33 @@ export const loadNodeGpu: BackendLoader = async () => {
   return 'libtensorflow 2.9.1 (CUDA) through @tensorflow/tfjs-node-gpu';
 };
 
+const NODE_CPU_HINT =
+  'tfjs-node is an optional dependency that cannot be built offline: allow its install script (pnpm: add @tensorflow/tfjs-node to onlyBuiltDependencies, or run `pnpm approve-builds`) on a machine that can reach storage.googleapis.com, or point TFJS_NODE_BASE_URI / TFJS_NODE_CDN_STORAGE at a mirror; then `pnpm rebuild @tensorflow/tfjs-node`.';
+
+/**
+ * Loads @tensorflow/tfjs-node (libtensorflow on the CPU, multi-threaded) through a guarded dynamic
+ * import, like tfjs-node-gpu. Both register the tfjs backend 'tensorflow'.
+ */
+export const loadNodeCpu: BackendLoader = async () => {
+  if (tf.findBackend('tensorflow') !== null && tf.findBackend('tensorflow') !== undefined) {
+    await activate('tensorflow', 'tfjs-node', NODE_CPU_HINT); // already registered (e.g. by tfjs-node-gpu)
+    return 'libtensorflow 2.9.1 (CPU) through @tensorflow/tfjs-node';
+  }
+  try {
+    const specifier = '@tensorflow/tfjs-node';
+    await import(/* @vite-ignore */ specifier);
+  } catch (e) {
+    throw new BackendError('tfjs-node', {
+      expected: 'a built native addon (tfjs_binding.node) and libtensorflow 2.9.1 (CPU)',
+      received: explainNodeGpuFailure(e, '@tensorflow/tfjs-node'),
+      hint: NODE_CPU_HINT,
+      cause: e,
+    });
+  }
+  await activate('tensorflow', 'tfjs-node', NODE_CPU_HINT);
+  return 'libtensorflow 2.9.1 (CPU) through @tensorflow/tfjs-node';
+};
+
 /**
  * Loads WebGPU through Dawn for Node with the adapter's real limits, kernel-error checks and the
  * AddN fix (see `loadWebGpuBackend`). Software adapters (lavapipe, SwiftShader) are used only when
@@ -109,6 +136,7 @@ export const loadCpu: BackendLoader = async () => {
 export const LOADERS: Readonly<Record<BackendName, BackendLoader>> = {
   'tfjs-node-gpu': loadNodeGpu,
   webgpu: loadWebGpu,
+  'tfjs-node': loadNodeCpu,
   wasm: loadWasm,
   cpu: loadCpu,
 };

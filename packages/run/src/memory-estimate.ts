@@ -109,7 +109,7 @@ export interface MemoryLimit {
 export function memoryLimitError(estimate: MemoryEstimate, limit: MemoryLimit, what: string, facts: Pick<TrainingMemoryFacts, 'batchSize' | 'recompute'>): MemoryLimitError {
   const p = estimate.parts;
   const fixed = (p.weights + p.optimizer + p.gradients) * SLACK;
-  const bigger = 'a backend with more memory (--backend tfjs-node-gpu or webgpu on a GPU; cpu is limited by RAM only, but slow)';
+  const bigger = 'a backend with more memory (--backend tfjs-node-gpu or webgpu on a GPU; tfjs-node or cpu, limited by RAM only)';
   const changes =
     fixed > limit.bytes
       ? [`the weights, AdamW moments and gradients alone need ${formatBytes(fixed)}, so no batch, crop or recomputation setting fits: a smaller model.model_name`, bigger]

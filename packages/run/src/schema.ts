@@ -11,7 +11,7 @@ import { checkVitModelSection, encoderSize, vitModelKeys } from '@vjepa/vit';
  * @example
  * BACKENDS.includes('wasm'); // true
  */
-export const BACKENDS = ['auto', 'tfjs-node-gpu', 'webgpu', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 
 /**
  * The `meta` section (this package owns it): `seed`, `load_checkpoint` (ours: resume from the run
