@@ -1,4 +1,4 @@
-export { linear } from './linear';
+export { FUSED_LINEAR_GRAD_KERNEL, FUSED_LINEAR_KERNEL, linear } from './linear';
 export type { LinearOptions } from './linear';
 export { FUSED_LAYER_NORM_GRAD_KERNEL, FUSED_LAYER_NORM_KERNEL, layerNorm } from './layer-norm';
 export { FUSED_GELU_GRAD_KERNEL, FUSED_GELU_KERNEL, gelu } from './gelu';

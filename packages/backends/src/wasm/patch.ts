@@ -5,6 +5,7 @@ import { batchMatMulWasmConfig } from './batch-mat-mul';
 import { fusedAttentionWasmConfigs } from './fused/attention';
 import { fusedGeluWasmConfigs } from './fused/gelu';
 import { fusedLayerNormWasmConfigs } from './fused/layer-norm';
+import { fusedLinearWasmConfigs } from './fused/linear';
 import { fusedOptimizerWasmConfigs } from './fused/optimizer';
 import { identityWasmConfig } from './identity';
 import { initialisedWasmBackend } from './internals';
@@ -29,7 +30,7 @@ export interface WasmPatchOptions {
   transpose?: boolean;
   /** Replace `Identity` with a zero-copy one (the engine clones every tensor it saves for the backward pass). */
   identity?: boolean;
-  /** Register the fused kernels the library calls when present: attention, layer norm, GELU (with gradients), AdamW, EMA. */
+  /** Register the fused kernels the library calls when present: attention, linear, layer norm, GELU (with gradients), AdamW, EMA. */
   fused?: boolean;
 }
 
@@ -54,7 +55,7 @@ const active: WasmPatchState = { segmentSum: false, matMul: false, slice: false,
 
 /** The fused kernels (names the library looks up: @vjepa/vit's and @vjepa/optim's). */
 export function fusedWasmConfigs(): KernelConfig[] {
-  return [...fusedAttentionWasmConfigs(), ...fusedLayerNormWasmConfigs(), ...fusedGeluWasmConfigs(), ...fusedOptimizerWasmConfigs()];
+  return [...fusedAttentionWasmConfigs(), ...fusedLinearWasmConfigs(), ...fusedLayerNormWasmConfigs(), ...fusedGeluWasmConfigs(), ...fusedOptimizerWasmConfigs()];
 }
 /** True when the registered wasm `UnsortedSegmentSum` is ours (a future tfjs may ship its own). */
 let ownSegmentSum = false;

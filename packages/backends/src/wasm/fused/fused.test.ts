@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { AdamW, emaUpdate } from '@vjepa/optim';
-import { gelu, layerNorm, scaledDotProductAttention } from '@vjepa/vit';
+import { gelu, layerNorm, linear, scaledDotProductAttention } from '@vjepa/vit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patchWasmForTraining, wasmPatchState } from '../patch';
 import { backendBuffers, maxAbsDiff, runOn, seededValues } from '../test-helpers';
@@ -31,7 +31,7 @@ async function compare(shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor,
 describe('fused wasm kernels against the composed ops on cpu', () => {
   it('are registered by patchWasmForTraining and run in the library seams', async () => {
     expect(wasmPatchState().fused).toBe(true);
-    for (const name of ['VjepaLayerNorm', 'VjepaLayerNormGrad', 'VjepaGelu', 'VjepaGeluGrad', 'VjepaFusedAttention', 'VjepaFusedAttentionGrad', 'VjepaAdamW', 'VjepaEma']) {
+    for (const name of ['VjepaLinear', 'VjepaLinearGrad', 'VjepaLayerNorm', 'VjepaLayerNormGrad', 'VjepaGelu', 'VjepaGeluGrad', 'VjepaFusedAttention', 'VjepaFusedAttentionGrad', 'VjepaAdamW', 'VjepaEma']) {
       expect(tf.getKernel(name, 'wasm'), name).toBeDefined();
     }
     const x = tf.ones([2, 3, 8]);
@@ -53,6 +53,15 @@ describe('fused wasm kernels against the composed ops on cpu', () => {
     const r = await compare([[4, 7, 32]], (x) => layerNorm(tf.add(x, 2), null, null, 1e-5));
     expect(r.value).toBeLessThan(1e-5);
     expect(r.grads[0]).toBeLessThan(1e-4);
+  });
+
+  it('linear with and without bias, any leading axes: values and gradients of x, W, b', async () => {
+    const r = await compare([[2, 5, 24], [40, 24], [40]], (x, w, b) => linear(x, w, b));
+    expect(r.value).toBeLessThan(1e-5);
+    for (const g of r.grads) expect(g).toBeLessThan(1e-4);
+    const r2 = await compare([[7, 24], [16, 24]], (x, w) => linear(x, w));
+    expect(r2.value).toBeLessThan(1e-5);
+    for (const g of r2.grads) expect(g).toBeLessThan(1e-4);
   });
 
   it('GELU, including saturated inputs', async () => {
