@@ -12,7 +12,7 @@ export { checkStrategyForRun, gridOf, loadStrategyModule, parseModuleSpec, strat
 export type { StrategyFactory } from './masking-strategy';
 export { createBatchSource, datasetForConfig } from './data-source';
 export { INIT_SEED_OFFSETS, buildModels, createTrainingSession } from './training-session';
-export type { TrainingSession } from './training-session';
+export type { StepSession, TrainingSession } from './training-session';
 
 // A run: its folder, logs, the training loop, and train-then-evaluate
 export { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic } from './run-folder';

@@ -1,8 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SkippedItem } from '@vjepa/data';
-import { DegenerateStepError, MemoryLimitError, NonFiniteLossError, VjepaError } from '@vjepa/errors';
-import type { MaskPair } from '@vjepa/masking';
+import { ConfigError, DegenerateStepError, MemoryLimitError, NonFiniteLossError, VjepaError } from '@vjepa/errors';
+import type { MaskPair, MaskingStrategy } from '@vjepa/masking';
 import { renderMasksPng } from '@vjepa/masking/render';
 import { encoderSize } from '@vjepa/vit';
 import { curvesPng } from './curves-png';
@@ -12,7 +12,7 @@ import { type MemoryEstimate, type MemoryLimit, estimateTrainingMemory, formatBy
 import { MetricsLog, type StepRecord } from './metrics-log';
 import { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic, type RunPaths } from './run-folder';
 import type { RunConfig } from './schema';
-import { type TrainingSession, createTrainingSession } from './training-session';
+import { type StepSession, createTrainingSession } from './training-session';
 
 /**
  * The tfjs backend a run trains on, as the app set it up (recorded in `summary.json`).
@@ -52,6 +52,11 @@ export interface RunTrainingOptions {
    * ({@link estimateTrainingMemory}) exceeds it stops before the first step with a MemoryLimitError.
    */
   memoryLimit?: MemoryLimit | null;
+  /**
+   * Builds the session the loop drives (default {@link createTrainingSession}, in this thread); the
+   * apps pass a data-parallel one (`@vjepa/train-pool`) for `meta.replicas` > 1.
+   */
+  session?: (config: RunConfig, strategy: MaskingStrategy, checkpointsDir: string) => StepSession | Promise<StepSession>;
 }
 
 /**
@@ -99,6 +104,13 @@ export interface RunResult {
  */
 export async function runTraining(config: RunConfig, options: RunTrainingOptions = {}): Promise<RunResult> {
   const log = options.log ?? ((line: string) => console.log(line));
+  if (config.meta.replicas > 1 && options.session === undefined) {
+    throw new ConfigError('meta.replicas', {
+      expected: '1 here: this caller trains in one thread (data-parallel replicas are started by vjepa-train through @vjepa/train-pool)',
+      received: String(config.meta.replicas),
+      hint: 'use vjepa-train for a data-parallel training, or --set meta.replicas=1',
+    });
+  }
   const strategy = await strategyForConfig(config, options.baseDir);
   const backend: BackendInfo = options.backend ?? { name: tf.getBackend(), detail: 'set up by the caller' };
   const paths = runPaths(config);
@@ -120,7 +132,7 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
     throw memoryLimitError(estimate, limit, `training ${config.model.model_name ?? `D${size.embedDim} depth ${size.depth}`} at batch ${config.data.batch_size}, ${config.data.num_frames}x${config.data.crop_size}`, facts);
   }
   const data = await createBatchSource(config, (item) => log(`skipped ${item.source}: ${item.reason}`));
-  const session = createTrainingSession(config, strategy, paths.checkpoints);
+  const session = await (options.session ?? createTrainingSession)(config, strategy, paths.checkpoints);
   const metrics = new MetricsLog(paths.folder, config.logging.write_tag, { ipe: config.optimization.ipe });
   try {
     let resumedFrom: string | null = null;
@@ -218,7 +230,7 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
  * resumes from the last good checkpoint), and return the error to stop with, the same kind, saying
  * where the run stopped and how to go on. Any other error is returned as it is.
  */
-async function stopAtLastGood(error: unknown, session: TrainingSession, lastGood: { step: number; path: string } | null, log: (line: string) => void): Promise<unknown> {
+async function stopAtLastGood(error: unknown, session: StepSession, lastGood: { step: number; path: string } | null, log: (line: string) => void): Promise<unknown> {
   const nonFinite = NonFiniteLossError.isInstance(error);
   if (!nonFinite && !DegenerateStepError.isInstance(error)) return error;
   const failed = error as NonFiniteLossError | DegenerateStepError;

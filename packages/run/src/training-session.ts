@@ -6,6 +6,7 @@ import type { Grid, MaskPair, MaskingStrategy } from '@vjepa/masking';
 import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
 import {
   LATEST_POINTER,
+  type ReplicaGroup,
   type StepMetrics,
   type Trainer,
   checkpointName,
@@ -101,16 +102,26 @@ export interface TrainingSession {
 }
 
 /**
+ * What the training loop drives: a {@link TrainingSession} without direct access to the modules
+ * (a data-parallel session keeps them in its workers).
+ *
+ * @example
+ * const session: StepSession = createTrainingSession(config, strategy, dir);
+ */
+export type StepSession = Omit<TrainingSession, 'trainer' | 'encoder' | 'predictor'>;
+
+/**
  * Builds the models ({@link buildModels}) and the trainer (`@vjepa/trainer`, its config from the
  * `optimization` and `loss` sections and `meta.objective`, seeded by `meta.seed`) for a config, with
- * checkpoints under `checkpointsDir`.
+ * checkpoints under `checkpointsDir`. With `replica`, the trainer is one replica of a data-parallel
+ * group (`@vjepa/trainer`'s ReplicaGroup): its steps take this replica's rows of each batch.
  *
  * @example
  * const session = createTrainingSession(config, await strategyForConfig(config), runPaths(config).checkpoints);
  */
-export function createTrainingSession(config: RunConfig, strategy: MaskingStrategy, checkpointsDir: string): TrainingSession {
+export function createTrainingSession(config: RunConfig, strategy: MaskingStrategy, checkpointsDir: string, options: { replica?: ReplicaGroup } = {}): TrainingSession {
   const { encoder, predictor } = buildModels(config, strategy);
-  const trainer = createTrainer({ encoder, predictor, masking: strategy, config: trainerConfigFromSections(config, config.meta.objective), seed: config.meta.seed });
+  const trainer = createTrainer({ encoder, predictor, masking: strategy, config: trainerConfigFromSections(config, config.meta.objective), seed: config.meta.seed, replica: options.replica });
   const grid = gridOf(config);
   let lastLoss: number | undefined;
   return {
