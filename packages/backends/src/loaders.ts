@@ -79,6 +79,21 @@ export const loadNodeGpu: BackendLoader = async () => {
 const NODE_CPU_HINT =
   'tfjs-node is an optional dependency that cannot be built offline: allow its install script (pnpm: add @tensorflow/tfjs-node to onlyBuiltDependencies, or run `pnpm approve-builds`) on a machine that can reach storage.googleapis.com, or point TFJS_NODE_BASE_URI / TFJS_NODE_CDN_STORAGE at a mirror; then `pnpm rebuild @tensorflow/tfjs-node`.';
 
+const RE_REGISTERED = /^The kernel '[^']+' for backend 'tensorflow' is already registered$/;
+
+/** Runs `load` with tfjs's "kernel ... for backend 'tensorflow' is already registered" warnings dropped (other warnings pass). */
+async function withoutReRegistrationWarnings<T>(load: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!(args.length === 1 && typeof args[0] === 'string' && RE_REGISTERED.test(args[0]))) warn(...args);
+  };
+  try {
+    return await load();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 /**
  * Loads @tensorflow/tfjs-node (libtensorflow on the CPU, multi-threaded) through a guarded dynamic
  * import, like tfjs-node-gpu. Both register the tfjs backend 'tensorflow'.
@@ -90,7 +105,9 @@ export const loadNodeCpu: BackendLoader = async () => {
   }
   try {
     const specifier = '@tensorflow/tfjs-node';
-    await import(/* @vite-ignore */ specifier);
+    // after a failed tfjs-node-gpu import (same kernels, registered before its binding failed), tfjs
+    // would warn once per kernel (about 150 lines) that 'tensorflow' kernels are registered again
+    await withoutReRegistrationWarnings(() => import(/* @vite-ignore */ specifier));
   } catch (e) {
     throw new BackendError('tfjs-node', {
       expected: 'a built native addon (tfjs_binding.node) and libtensorflow 2.9.1 (CPU)',
