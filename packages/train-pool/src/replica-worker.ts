@@ -46,7 +46,23 @@ export type ReplicaRequest =
 export type ReplicaReply =
   | { type: 'ready' }
   | { type: 'done'; value: unknown }
-  | { type: 'error'; name: string; message: string };
+  | { type: 'error'; name: string; message: string; step?: number; state?: Record<string, unknown> };
+
+/** A thrown value as an error reply: its name and message, and the step and state a trainer guard carries. */
+function errorReply(e: unknown): ReplicaReply {
+  if (!(e instanceof Error)) return { type: 'error', name: 'Error', message: String(e) };
+  const { step, state } = e as { step?: unknown; state?: unknown };
+  const reply: ReplicaReply = { type: 'error', name: e.name, message: e.message };
+  if (typeof step === 'number') reply.step = step;
+  if (state !== null && typeof state === 'object') {
+    try {
+      reply.state = structuredClone(state) as Record<string, unknown>;
+    } catch {
+      // not cloneable: the message already carries a preview of it
+    }
+  }
+  return reply;
+}
 
 const data = workerData as ReplicaData;
 const port = parentPort!;
@@ -58,7 +74,7 @@ try {
   port.on('message', (request: ReplicaRequest) => {
     void handle(request).then(
       (value) => port.postMessage({ type: 'done', value } satisfies ReplicaReply),
-      (e: unknown) => port.postMessage({ type: 'error', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) } satisfies ReplicaReply),
+      (e: unknown) => port.postMessage(errorReply(e)),
     );
   });
   async function handle(request: ReplicaRequest): Promise<unknown> {
@@ -83,5 +99,5 @@ try {
   }
   port.postMessage({ type: 'ready' } satisfies ReplicaReply);
 } catch (e) {
-  port.postMessage({ type: 'error', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) } satisfies ReplicaReply);
+  port.postMessage(errorReply(e));
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { loadConfig, runTraining } from '@vjepa/run';
 import { loadCheckpoint } from '@vjepa/trainer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dataParallelSession } from './train-pool';
+import { BackendError, DegenerateStepError, NonFiniteLossError, VjepaError } from '@vjepa/errors';
+import { dataParallelSession, replicaError } from './train-pool';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -74,5 +75,23 @@ describe('dataParallelSession', () => {
       expect(worst, `${module} largest weight difference`).toBeLessThanOrEqual(2 * one.optimization.lr * 4);
     }
     expect(s2.rng).toEqual(s1.rng);
+  });
+});
+
+describe('replicaError', () => {
+  it("gives the training loop the trainer guards' classes with their step and state, a wasm abort as a RuntimeError, the rest as BackendError", () => {
+    const nonFinite = replicaError(1, { type: 'error', name: 'NonFiniteLossError', message: 'non-finite loss at step 7', step: 7, state: { loss: 'NaN' } });
+    expect(NonFiniteLossError.isInstance(nonFinite)).toBe(true);
+    expect((nonFinite as NonFiniteLossError).step).toBe(7);
+    expect((nonFinite as NonFiniteLossError).state).toEqual({ loss: 'NaN', replica: 1 });
+    const degenerate = replicaError(0, { type: 'error', name: 'DegenerateStepError', message: 'step 3 computed nothing usable (loss 0): expected ...', step: 3, state: {} });
+    expect(DegenerateStepError.isInstance(degenerate)).toBe(true);
+    expect(degenerate.message).toContain('(loss 0)');
+    const aborted = replicaError(0, { type: 'error', name: 'RuntimeError', message: 'Aborted()' });
+    expect(aborted.name).toBe('RuntimeError');
+    expect(VjepaError.isInstance(aborted)).toBe(false);
+    const other = replicaError(1, { type: 'error', name: 'ShapeError', message: 'bad' });
+    expect(BackendError.isInstance(other)).toBe(true);
+    expect(other.message).toContain('replica 1');
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmPatchState } from '@vjepa/backends';
-import { BackendError } from '@vjepa/errors';
+import { BackendError, DegenerateStepError, NonFiniteLossError } from '@vjepa/errors';
 import { type MaskingStrategy, type Rng, createRng, deriveSeed, restoreRng } from '@vjepa/masking';
 import { WarmupCosineSchedule, scheduleLength } from '@vjepa/optim';
 import { siblingEntry, startWorker } from '@vjepa/probe-pool';
@@ -36,6 +36,29 @@ export interface DataParallelOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The error a replica raised, as the training loop knows it: the trainer's guards as the same class
+ * with the same step and state (so the run stops at its last good checkpoint), a wasm abort as a
+ * RuntimeError (so the run reports the memory limit), anything else as a BackendError naming the replica.
+ *
+ * @example
+ * worker.on('message', (m: ReplicaReply) => { if (m.type === 'error') reject(replicaError(0, m)); });
+ */
+export function replicaError(rank: number, m: Extract<ReplicaReply, { type: 'error' }>): Error {
+  const state = { ...(m.state ?? {}), replica: rank };
+  if (m.name === 'NonFiniteLossError' && m.step !== undefined) return new NonFiniteLossError(m.step, state);
+  if (m.name === 'DegenerateStepError' && m.step !== undefined) {
+    const head = m.message.includes(': expected') ? m.message.slice(0, m.message.indexOf(': expected')) : m.message;
+    return new DegenerateStepError(m.step, /\((.*)\)$/.exec(head)?.[1] ?? 'see the replica', state);
+  }
+  if (m.name === 'RuntimeError') {
+    const e = new Error(`${m.message} (data-parallel replica ${rank})`);
+    e.name = 'RuntimeError';
+    return e;
+  }
+  return new BackendError(`data-parallel replica ${rank}`, { expected: 'the replica to run its part of the step', received: `${m.name}: ${m.message}` });
+}
+
 /** One replica thread and its request queue (one request at a time). */
 class Replica {
   private pending: { resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
@@ -56,7 +79,7 @@ class Replica {
     worker.on('message', (m: ReplicaReply) => {
       const p = this.pending;
       this.pending = null;
-      if (m.type === 'error') p?.reject(this.error(m.message, m.name));
+      if (m.type === 'error') p?.reject(replicaError(this.rank, m));
       else p?.resolve(m.type === 'done' ? m.value : undefined);
     });
     worker.on('error', (e) => this.fail(this.error(e.message, e.name)));
@@ -129,11 +152,18 @@ export async function dataParallelSession(config: RunConfig, strategy: MaskingSt
     return new Replica(rank, startWorker(entry, { workerData }));
   });
   const all = async (make: (r: Replica) => Promise<unknown>): Promise<unknown[]> => {
+    const requests = replicas.map(make);
     try {
-      return await Promise.all(replicas.map(make));
+      return await Promise.all(requests);
     } catch (e) {
-      // a replica that failed leaves the others waiting at the next barrier: stop them all
-      await Promise.all(replicas.map((r) => r.terminate()));
+      // Every replica failing (the trainer's guards see group-summed values, so they fail together,
+      // before any weight changes) leaves them usable: the run saves its last good state through
+      // replica 0. A replica that failed alone leaves the others waiting at the next barrier: stop them.
+      const together = await Promise.race([
+        Promise.allSettled(requests).then((r) => r.every((x) => x.status === 'rejected')),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
+      ]);
+      if (!together) await Promise.all(replicas.map((r) => r.terminate()));
       throw e;
     }
   };
