@@ -4,6 +4,12 @@
 //
 //   tsx --conditions=@vjepa/source bench/ours-step.ts prepare <dir> <tiny|d192> [seed]
 //   tsx --conditions=@vjepa/source bench/ours-step.ts run <dir> [--wasm-threads N] [--eager-backprop] [--checkpoint-blocks] [--backend webgpu]
+//       [--recompute] [--steps N] [--memory-every K]
+//
+// --recompute: the packages' activation checkpointing (model.use_activation_checkpointing: each block
+// recomputed in the backward pass); --steps N: run N steps instead of the workload's (masks and clips
+// cycle); --memory-every K: print `MEMORY {json}` (current RSS, peak RSS, wasm heap, live tensors)
+// every K steps, for the no-growth check.
 //
 // `prepare` writes a workload folder (see lib/workload.ts): initial weights, clips, the masks of
 // every step (sampled with the released two mask types by multiblock3d) and the schedule values.
@@ -87,7 +93,12 @@ async function prepare(dir: string, name: string, seed: number): Promise<void> {
   predictor.dispose();
 }
 
-async function run(dir: string, threads: number, memory: { eager: boolean; checkpoint: boolean }, backendName: 'wasm' | 'webgpu'): Promise<void> {
+async function run(
+  dir: string,
+  threads: number,
+  memory: { eager: boolean; checkpoint: boolean; recompute?: boolean; steps?: number; memoryEvery?: number },
+  backendName: 'wasm' | 'webgpu',
+): Promise<void> {
   const w = readWorkload(dir);
   const c = w.config;
   if (threads > 1) await enableThreadedWasm({ threads });
@@ -96,11 +107,17 @@ async function run(dir: string, threads: number, memory: { eager: boolean; check
   const variants = [memory.eager || memory.checkpoint ? 'eager-backprop' : '', memory.checkpoint ? 'checkpoint-blocks' : ''].filter(Boolean);
   if (variants.length) installEagerBackprop();
   if (memory.checkpoint) checkpointBlocks();
-  const backend = (await describeBackend()).summary + (variants.length ? ` + ${variants.join(' + ')} (bench/memory prototypes)` : '');
+  const backend =
+    (await describeBackend()).summary + (variants.length ? ` + ${variants.join(' + ')} (bench/memory prototypes)` : '') + (memory.recompute ? ' + activation checkpointing' : '');
   const loaded = loadWorkload(dir, w);
   const { encoder, predictor, masks } = loaded;
   const clips = loaded.clips.map((x) => clipTensor(x, 0, c.batchSize));
-  const trainer = createTrainer({ encoder, predictor, masking: replayMasks(masks), config: trainerConfig(c), seed: w.seed });
+  // the packages' switch (what model.use_activation_checkpointing sets in @vjepa/run)
+  encoder.activationCheckpointing = memory.recompute === true;
+  predictor.activationCheckpointing = memory.recompute === true;
+  // --steps beyond the workload's: stretch the schedule over them (else the EMA momentum passes 1)
+  const long = memory.steps !== undefined && memory.steps > w.steps;
+  const trainer = createTrainer({ encoder, predictor, masking: replayMasks(masks), config: trainerConfig(long ? { ...c, timed: memory.steps! - c.warmup } : c), seed: w.seed });
   const rssBeforeSteps = process.resourceUsage().maxRSS * 1024; // peak so far: setup, models, data
   const heapBeforeSteps = memoryReport().wasmHeapBytes ?? 0;
   const stepMs: number[] = [];
@@ -108,7 +125,8 @@ async function run(dir: string, threads: number, memory: { eager: boolean; check
   const schedule: { lr: number; wd: number; momentum: number }[] = [];
   let cpuStart = process.cpuUsage();
   let peakGpuBytes = 0;
-  for (let s = 0; s < w.steps; s++) {
+  const steps = memory.steps ?? w.steps;
+  for (let s = 0; s < steps; s++) {
     if (s === c.warmup) cpuStart = process.cpuUsage(); // process-wide: includes the pthread workers
     const t0 = performance.now();
     const m = await trainer.step(clips[s % clips.length]); // reads the loss back: the GPU has finished
@@ -118,11 +136,16 @@ async function run(dir: string, threads: number, memory: { eager: boolean; check
     peakGpuBytes = Math.max(peakGpuBytes, gpu.numBytesAllocatedInGPU ?? gpu.numBytesInGPUAllocated ?? 0);
     losses.push(m.loss);
     schedule.push({ lr: m.lr, wd: m.wd, momentum: m.momentum });
+    if (memory.memoryEvery && (s + 1) % memory.memoryEvery === 0) {
+      const r = memoryReport();
+      const line = { step: s + 1, rssBytes: process.memoryUsage().rss, peakRssBytes: process.resourceUsage().maxRSS * 1024, wasmHeapBytes: r.wasmHeapBytes ?? null, numTensors: r.numTensors, stepMs: stepMs[s], loss: m.loss };
+      console.log(`MEMORY ${JSON.stringify(line)}`);
+    }
   }
   const cpu = process.cpuUsage(cpuStart);
   const mem = memoryReport();
   const result = {
-    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / c.timed,
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / (steps - c.warmup),
     side: 'ours',
     config: c.name,
     backend,
@@ -131,7 +154,7 @@ async function run(dir: string, threads: number, memory: { eager: boolean; check
     runtime: `Node ${process.version}, tfjs-core ${tf.version_core}`,
     stepMs,
     losses,
-    scheduleMatches: schedule.every((x, i) => x.lr === w.schedule[i].lr && x.wd === w.schedule[i].wd && x.momentum === w.schedule[i].momentum),
+    scheduleMatches: schedule.slice(0, w.schedule.length).every((x, i) => x.lr === w.schedule[i].lr && x.wd === w.schedule[i].wd && x.momentum === w.schedule[i].momentum),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     rssBeforeSteps,
     wasmHeapBytes: mem.wasmHeapBytes ?? null,
@@ -154,7 +177,9 @@ if (mode === 'prepare' && dir && rest[0]) {
   const b = rest.indexOf('--backend');
   const backendName = b >= 0 ? rest[b + 1] : 'wasm';
   if (backendName !== 'wasm' && backendName !== 'webgpu') throw new Error(`--backend: expected wasm or webgpu, received ${backendName}`);
-  await run(dir, i >= 0 ? Number(rest[i + 1]) : 1, { eager: rest.includes('--eager-backprop'), checkpoint: rest.includes('--checkpoint-blocks') }, backendName);
+  const num = (flag: string) => (rest.indexOf(flag) >= 0 ? Number(rest[rest.indexOf(flag) + 1]) : undefined);
+  const memory = { eager: rest.includes('--eager-backprop'), checkpoint: rest.includes('--checkpoint-blocks'), recompute: rest.includes('--recompute'), steps: num('--steps'), memoryEvery: num('--memory-every') };
+  await run(dir, i >= 0 ? Number(rest[i + 1]) : 1, memory, backendName);
 } else {
   console.error('usage: ours-step.ts prepare <dir> <tiny|d192|vits16|vitl16> [seed] | run <dir> [--wasm-threads N] [--eager-backprop] [--checkpoint-blocks] [--backend wasm|webgpu]');
   process.exit(2);

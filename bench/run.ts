@@ -49,6 +49,8 @@ function parseArgs(argv: string[]) {
   return {
     configs,
     oursThreads: list(get('--ours-threads', '1,2')).map(Number),
+    // configs where ours also runs once with the packages' activation checkpointing (1 thread)
+    oursRecompute: list(get('--ours-recompute', 'd192')),
     torchThreads: list(get('--torch-threads', '1,2')).map(Number),
     rounds: Math.max(1, Number(get('--rounds', '1'))),
     seed: Number(get('--seed', '0')),
@@ -84,9 +86,9 @@ function parseResult(out: string, err: string, status: number | null): Omit<RunR
   return { error: `exit ${status}: ${tail}` };
 }
 
-function runOurs(dir: string, threads: number): RunResult | { error: string; load: [number, number] } {
+function runOurs(dir: string, threads: number, recompute = false): RunResult | { error: string; load: [number, number] } {
   const before = os.loadavg()[0];
-  const r = runChild(process.execPath, [...tsx, 'bench/ours-step.ts', 'run', dir, '--wasm-threads', String(threads)]);
+  const r = runChild(process.execPath, [...tsx, 'bench/ours-step.ts', 'run', dir, '--wasm-threads', String(threads), ...(recompute ? ['--recompute'] : [])]);
   return { ...parseResult(r.out, r.err, r.status), load: [before, os.loadavg()[0]] } as RunResult;
 }
 
@@ -201,6 +203,7 @@ async function main(): Promise<void> {
             const py = torch.python;
             jobs.push(() => ({ side: 'torch', threads: args.torchThreads[i], ...runTorch(py, dir, args.torchThreads[i]) }) as RunResult);
           }
+          if (i === 0 && args.oursRecompute.includes(name)) jobs.push(() => ({ side: 'ours', threads: 1, ...runOurs(dir, 1, true) }) as RunResult);
           if (i % 2 === 1) jobs.reverse();
           for (const job of jobs) {
             const r = job();

@@ -16,7 +16,7 @@ const ENCODER = `Encoder
   neither, with a checkpoint file (extract, probe): the architecture is read from the weights; V-JEPA 2
                         when there is no pos_embed [--num-heads N when no preset has that size,
                         --num-frames, --crop-size]
-  --backend B           auto (default), tfjs-node-gpu, webgpu, wasm, cpu
+  --backend B           auto (default), tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu
   --batch-size N        clips per forward pass (default 16)
   --verbose             say every backend tried and why it was skipped (default: one line)`;
 
@@ -150,7 +150,7 @@ Usage
 Options
   --folder DIR          V-JEPA run folder (default runs/main); the pixel control goes to <DIR>-pixels
   --set K=V             a config override for both trainings (repeatable), e.g. meta.seed=11
-  --backend B           auto (default), tfjs-node-gpu, webgpu, wasm, cpu
+  --backend B           auto (default), tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu
   --jobs N              cores to use (default min(2, cores)); with 2 the pixel control trains in a
                         child process while V-JEPA trains here, and the suite probes on 2 threads.
                         The numbers are the same for any N.

@@ -23,7 +23,7 @@ Options:
   --config FILE        a YAML config, layered over the preset (--fname FILE: the same, as the
                        official \`python -m app.main --fname\` spells it)
   --set K=V            override one key, e.g. --set optimization.lr=1e-3 (repeatable)
-  --backend NAME       auto | tfjs-node-gpu | webgpu | wasm | cpu (same as --set meta.backend=NAME)
+  --backend NAME       auto | tfjs-node-gpu | webgpu | tfjs-node | wasm | cpu (same as --set meta.backend=NAME)
   --folder DIR         run folder (same as --set logging.folder=DIR)
   --no-resume          start fresh even if the run folder has a checkpoint
   --then-eval          after training, the embedded frozen evaluation (the suite of vjepa-eval)

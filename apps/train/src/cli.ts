@@ -1,7 +1,8 @@
 import { backendSummary, setupBackend } from '@vjepa/backends';
 import { ConfigError, VjepaError } from '@vjepa/errors';
 import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
-import { Progress, type RunResult, checkRunFits, loadConfig, runTraining, trainThenEvaluate } from '@vjepa/run';
+import { Progress, type RunConfig, type RunResult, type RunTrainingOptions, checkRunFits, loadConfig, runTraining, trainThenEvaluate } from '@vjepa/run';
+import { dataParallelSession } from '@vjepa/train-pool';
 import { stringify } from 'yaml';
 import { USAGE, parseCliArgs } from './cli-args';
 
@@ -53,8 +54,11 @@ async function main(argv: readonly string[]): Promise<number> {
     printSummary(result, log);
   };
 
+  // meta.replicas > 1: one training on that many cores (data-parallel worker threads, @vjepa/train-pool)
+  const train = (c: RunConfig, o: RunTrainingOptions = {}) =>
+    runTraining(c, c.meta.replicas > 1 ? { ...o, session: (cc, s, dir) => dataParallelSession(cc, s, dir, { replicas: cc.meta.replicas, log }) } : o);
   if (!args.thenEval) {
-    const result = await runTraining(config, { signal: controller.signal, log, backend, onStep });
+    const result = await train(config, { signal: controller.signal, log, backend, onStep });
     summarise(result);
     return result.status === 'interrupted' ? 130 : 0;
   }
@@ -64,6 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
       signal: controller.signal,
       log,
       backend,
+      train,
       onStep: (_, r, total) => onStep(r, total),
       onTrained: (_, result) => summarise(result),
       suite: { runProbes: probePoolRunner(defaultJobs(), log) },

@@ -6,7 +6,7 @@ import { BackendError } from '@vjepa/errors';
  * @example
  * const name: BackendName = 'wasm';
  */
-export type BackendName = 'tfjs-node-gpu' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendName = 'tfjs-node-gpu' | 'webgpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
 /**
  * What `setupBackend` accepts: a backend by name, or `auto` (the first that works, fastest first).
@@ -17,12 +17,14 @@ export type BackendName = 'tfjs-node-gpu' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
 
 /**
- * The order `auto` tries backends in.
+ * The order `auto` tries backends in: the GPUs first (libtensorflow with CUDA, then WebGPU on a
+ * hardware adapter), then libtensorflow on the CPU (tfjs-node: multi-threaded, faster than wasm),
+ * then wasm with our kernels, then pure JS.
  *
  * @example
  * console.log(`auto tries: ${AUTO_ORDER.join(' > ')}`);
  */
-export const AUTO_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'webgpu', 'wasm', 'cpu'];
+export const AUTO_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'];
 
 /**
  * Every value `setupBackend` accepts, for CLI validation and help text.

@@ -11,8 +11,8 @@ describe('describeBackend', () => {
   it('reports wasm as a cpu backend with 1 thread in Node, SIMD, and the active patches', async () => {
     await setupBackend('wasm');
     const d = await describeBackend();
-    expect(d).toMatchObject({ name: 'wasm', gpu: false, wasm: { threads: 1, simd: true, patches: { segmentSum: true, matMul: true, slice: true, transpose: true } } });
-    expect(d.summary).toBe('wasm (cpu, SIMD, 1 thread, patches: segmentSum, matMul, slice, transpose)');
+    expect(d).toMatchObject({ name: 'wasm', gpu: false, wasm: { threads: 1, simd: true, patches: { segmentSum: true, matMul: true, slice: true, transpose: true, identity: true, fused: true } } });
+    expect(d.summary).toBe('wasm (cpu, SIMD, 1 thread, patches: segmentSum, matMul, slice, transpose, identity, fused)');
   });
 
   it('reports cpu without wasm details', async () => {

@@ -25,14 +25,14 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
  * @example
  * await import('@tensorflow/tfjs-node-gpu').catch((e) => console.warn(explainNodeGpuFailure(e)));
  */
-export function explainNodeGpuFailure(e: unknown): string {
+export function explainNodeGpuFailure(e: unknown, pkg = '@tensorflow/tfjs-node-gpu'): string {
   const text = message(e);
   const code = (e as { code?: string } | null)?.code;
   if (text.includes('tfjs_binding.node')) {
     return 'tfjs_binding.node can not be found: the native addon was not built (its install script downloads libtensorflow, which needs network access to Google storage)';
   }
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-    return `the optional peer @tensorflow/tfjs-node-gpu is not installed (${text})`;
+    return `the optional peer ${pkg} is not installed (${text})`;
   }
   if (/lib(cudart|cudnn|cublas|tensorflow)/.test(text)) {
     return `a native library is missing (libtensorflow 2.9.1 GPU needs CUDA 11.2 and cuDNN 8.1 on the library path): ${text}`;
@@ -78,6 +78,50 @@ export const loadNodeGpu: BackendLoader = async () => {
   return 'libtensorflow 2.9.1 (CUDA) through @tensorflow/tfjs-node-gpu';
 };
 
+const NODE_CPU_HINT =
+  'tfjs-node is an optional peer of @vjepa/backends: install it (`npm install @tensorflow/tfjs-node@4.22.0`) and let its install script run (pnpm: add @tensorflow/tfjs-node to onlyBuiltDependencies, or run `pnpm approve-builds`) on a machine that can reach storage.googleapis.com, or point TFJS_NODE_BASE_URI / TFJS_NODE_CDN_STORAGE at a mirror; then `pnpm rebuild @tensorflow/tfjs-node`.';
+
+const RE_REGISTERED = /^The kernel '[^']+' for backend 'tensorflow' is already registered$/;
+
+/** Runs `load` with tfjs's "kernel ... for backend 'tensorflow' is already registered" warnings dropped (other warnings pass). */
+async function withoutReRegistrationWarnings<T>(load: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!(args.length === 1 && typeof args[0] === 'string' && RE_REGISTERED.test(args[0]))) warn(...args);
+  };
+  try {
+    return await load();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/**
+ * Loads @tensorflow/tfjs-node (libtensorflow on the CPU, multi-threaded) through a guarded dynamic
+ * import, like tfjs-node-gpu. Both register the tfjs backend 'tensorflow'.
+ */
+export const loadNodeCpu: BackendLoader = async () => {
+  if (tf.findBackend('tensorflow') !== null && tf.findBackend('tensorflow') !== undefined) {
+    await activate('tensorflow', 'tfjs-node', NODE_CPU_HINT); // already registered (e.g. by tfjs-node-gpu)
+    return 'libtensorflow 2.9.1 (CPU) through @tensorflow/tfjs-node';
+  }
+  try {
+    const specifier = '@tensorflow/tfjs-node';
+    // after a failed tfjs-node-gpu import (same kernels, registered before its binding failed), tfjs
+    // would warn once per kernel (about 150 lines) that 'tensorflow' kernels are registered again
+    await withoutReRegistrationWarnings(() => import(/* @vite-ignore */ specifier));
+  } catch (e) {
+    throw new BackendError('tfjs-node', {
+      expected: 'a built native addon (tfjs_binding.node) and libtensorflow 2.9.1 (CPU)',
+      received: explainNodeGpuFailure(e, '@tensorflow/tfjs-node'),
+      hint: NODE_CPU_HINT,
+      cause: e,
+    });
+  }
+  await activate('tensorflow', 'tfjs-node', NODE_CPU_HINT);
+  return 'libtensorflow 2.9.1 (CPU) through @tensorflow/tfjs-node';
+};
+
 /**
  * Loads WebGPU through Dawn for Node with the adapter's real limits, kernel-error checks and the
  * AddN fix (see `loadWebGpuBackend`). Software adapters (lavapipe, SwiftShader) are used only when
@@ -102,7 +146,12 @@ export const loadWebGpu: BackendLoader = async (options) => {
 export const loadWasm: BackendLoader = async (options) => {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm', 'wasm', 'tfjs-backend-wasm ships its .wasm files; in a bundled app call setWasmPaths() with the folder that holds them.');
-  const state = options.wasmPatches === false ? patchWasmForTraining({ segmentSum: false, matMul: false, slice: false, transpose: false }) : patchWasmForTraining(options.wasmPatches ?? {});
+  // VJEPA_WASM_FUSED=0 keeps the fused kernels out (the composed tfjs ops run instead), for comparisons.
+  const envFused = process.env.VJEPA_WASM_FUSED === '0' ? { fused: false } : {};
+  const state =
+    options.wasmPatches === false
+      ? patchWasmForTraining({ segmentSum: false, matMul: false, slice: false, transpose: false, identity: false, fused: false })
+      : patchWasmForTraining({ ...envFused, ...(options.wasmPatches ?? {}) });
   const patches = Object.entries(state).filter(([, on]) => on).map(([k]) => k).join(', ') || 'none (stock kernels)';
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
   return `tfjs-backend-wasm (${simd}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}), training patches: ${patches}`;
@@ -119,6 +168,7 @@ export const loadCpu: BackendLoader = async () => {
 export const LOADERS: Readonly<Record<BackendName, BackendLoader>> = {
   'tfjs-node-gpu': loadNodeGpu,
   webgpu: loadWebGpu,
+  'tfjs-node': loadNodeCpu,
   wasm: loadWasm,
   cpu: loadCpu,
 };

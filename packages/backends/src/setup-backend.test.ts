@@ -9,11 +9,14 @@ import { type AdapterInfoLike, isSoftwareAdapter } from './webgpu/adapter';
 
 // What this machine offers, probed the same way the loaders do, so the tests hold on a GPU machine too.
 let nodeGpuError: unknown;
+let nodeCpuError: unknown;
 let webgpuAdapter = false;
 let softwareOnly = false;
 beforeAll(async () => {
   const nodeGpu = '@tensorflow/tfjs-node-gpu';
   nodeGpuError = await import(/* @vite-ignore */ nodeGpu).then(() => undefined, (e: unknown) => e ?? new Error('unknown'));
+  const nodeCpu = '@tensorflow/tfjs-node';
+  nodeCpuError = await import(/* @vite-ignore */ nodeCpu).then(() => undefined, (e: unknown) => e ?? new Error('unknown'));
   try {
     const webgpu = 'webgpu';
     const dawn = (await import(/* @vite-ignore */ webgpu)) as { create(f: string[]): { requestAdapter(): Promise<{ info?: AdapterInfoLike } | null> } };
@@ -55,8 +58,14 @@ describe('setupBackend', () => {
     expect(setup.tried[1].name).toBe('webgpu');
     // Without a GPU: either no adapter at all, or lavapipe, which auto refuses (it is slower than wasm).
     expect(setup.tried[1].reason).toMatch(softwareOnly ? /only the software adapter .*llvmpipe.* slower than wasm/ : /no adapter|webgpu/);
+    if (nodeCpuError === undefined) {
+      expect(setup.name).toBe('tfjs-node');
+      return;
+    }
+    // tfjs-node (libtensorflow on the CPU) comes next, guarded like tfjs-node-gpu: here it is installed unbuilt.
+    expect(setup.tried[2]).toEqual({ name: 'tfjs-node', ok: false, reason: explainNodeGpuFailure(nodeCpuError, '@tensorflow/tfjs-node') });
     expect(setup.name).toBe('wasm');
-    expect(setup.detail).toMatch(/training patches: segmentSum, matMul, slice, transpose/);
+    expect(setup.detail).toMatch(/training patches: segmentSum, matMul, slice, transpose, identity, fused/);
   });
 
   it('a named backend that cannot load throws a BackendError saying what is missing and how to fix it', async () => {
@@ -67,6 +76,12 @@ describe('setupBackend', () => {
       expect((error as Error).message).toMatch(/tfjs-node-gpu/);
       expect((error as Error).message).toMatch(/onlyBuiltDependencies|approve-builds/);
       expect((error as Error).message).toMatch(/TFJS_NODE_BASE_URI/);
+    }
+    if (nodeCpuError !== undefined) {
+      const error = await setupBackend('tfjs-node').catch((e: unknown) => e);
+      expect((error as Error).name).toBe('BackendError');
+      expect((error as Error).message).toMatch(/tfjs-node: expected a built native addon .*libtensorflow 2\.9\.1 \(CPU\)/);
+      expect((error as Error).message).toMatch(/approve-builds/);
     }
     if (!webgpuAdapter) {
       await expect(setupBackend('webgpu')).rejects.toThrow(/webgpu: expected a WebGPU adapter/);
@@ -80,14 +95,14 @@ describe('setupBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
     const stock = await setupBackend('wasm', { wasmPatches: false });
     expect(stock.detail).toMatch(/none \(stock kernels\)/);
-    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false, transpose: false });
+    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false, transpose: false, identity: false, fused: false });
     const patched = await setupBackend('wasm');
     expect(patched).toMatchObject({ name: 'wasm', tfBackend: 'wasm', tried: [{ name: 'wasm', ok: true, reason: '' }] });
-    expect(wasmPatchState()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true });
+    expect(wasmPatchState()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true, identity: true, fused: true });
   });
 
   it('rejects an unknown choice with the list of valid ones', async () => {
-    expect(() => parseBackendChoice('gpu')).toThrow(/expected one of auto, tfjs-node-gpu, webgpu, wasm, cpu, received "gpu"/);
+    expect(() => parseBackendChoice('gpu')).toThrow(/expected one of auto, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu, received "gpu"/);
     expect(parseBackendChoice('wasm')).toBe('wasm');
     await expect(setupBackend('gpu' as never)).rejects.toThrow(/backend choice/);
   });

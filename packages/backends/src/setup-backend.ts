@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, VjepaError } from '@vjepa/errors';
+import { installEagerBackprop, uninstallEagerBackprop } from './engine/eager-backprop';
 import { registerGradients } from './gradients';
 import { AUTO_ORDER, parseBackendChoice, type BackendChoice, type BackendName } from './backend-choice';
 import { LOADERS, type LoaderOptions } from './loaders';
+import { type BackendMemoryLimit, memoryLimit } from './memory-limit';
 
 /**
  * One backend `setupBackend` tried: whether it loaded, and why not.
@@ -33,6 +35,8 @@ export interface BackendSetup {
   detail: string;
   /** Every backend tried, in order, the chosen one last. */
   tried: BackendAttempt[];
+  /** The backend's memory ceiling (see `memoryLimit`), or null when it cannot be known (WebGPU). */
+  memoryLimit: BackendMemoryLimit | null;
 }
 
 /**
@@ -46,6 +50,11 @@ export interface SetupBackendOptions extends LoaderOptions {
   log?: (line: string) => void;
   /** Register every tfjs gradient first (see `registerGradients`); default true. */
   gradients?: boolean;
+  /**
+   * Install the backward pass that frees saved tensors and intermediate gradients as it goes
+   * (`installEagerBackprop`; identical numbers, lower peak memory); default true.
+   */
+  eagerBackprop?: boolean;
 }
 
 /**
@@ -68,12 +77,14 @@ export async function setupBackend(choice: BackendChoice, options: SetupBackendO
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
   const tried: BackendAttempt[] = [];
   if (options.gradients !== false) await registerGradients();
+  if (options.eagerBackprop === false) uninstallEagerBackprop();
+  else installEagerBackprop();
   for (const name of order) {
     try {
       const detail = await LOADERS[name]({ ...options, auto: choice === 'auto' });
       tried.push({ name, ok: true, reason: '' });
       log(`backend: ${name}: ${detail}`);
-      return { name, tfBackend: tf.getBackend(), detail, tried };
+      return { name, tfBackend: tf.getBackend(), detail, tried, memoryLimit: memoryLimit() };
     } catch (e) {
       const reason = VjepaError.isInstance(e) ? (e.received ?? e.message) : e instanceof Error ? e.message : String(e);
       tried.push({ name, ok: false, reason });

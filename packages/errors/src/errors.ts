@@ -136,3 +136,19 @@ export class DegenerateStepError extends VjepaError {
 function previewState(state: unknown): string {
   return previewValue(state, { maxLength: 2000 });
 }
+
+/**
+ * A run needs more memory than the backend can give (the wasm heap's 4 GiB, the machine's RAM), found
+ * before the first step from an estimate, or when the backend aborted mid-run. The message carries
+ * the estimate, the limit and what to change.
+ *
+ * @example
+ * throw new MemoryLimitError('training vit_large, batch 1', { expected: 'at most 4.0 GiB (the wasm heap)', received: 'an estimated 5.6 GiB', hint: 'lower data.batch_size' });
+ */
+export class MemoryLimitError extends BackendError {
+  static override readonly marker: string = 'vjepa.error.MemoryLimitError';
+  /** True for a MemoryLimitError, even from another copy of this package. */
+  static override isInstance(error: unknown): error is MemoryLimitError {
+    return hasMarker(error, MemoryLimitError.marker);
+  }
+}

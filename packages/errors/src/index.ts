@@ -9,6 +9,7 @@ export {
   DataError,
   DegenerateStepError,
   MaskError,
+  MemoryLimitError,
   NonFiniteLossError,
   ShapeError,
 } from './errors';

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as errors from './index';
 
-const { BackendError, CheckpointError, ConfigError, DataError, DegenerateStepError, MaskError, NonFiniteLossError, ShapeError, VjepaError } = errors;
+const { BackendError, CheckpointError, ConfigError, DataError, DegenerateStepError, MaskError, MemoryLimitError, NonFiniteLossError, ShapeError, VjepaError } = errors;
 
 /** One instance of every class, built with its own constructor. */
 function oneOfEach(m: typeof errors) {
@@ -14,17 +14,20 @@ function oneOfEach(m: typeof errors) {
     BackendError: new m.BackendError('x'),
     NonFiniteLossError: new m.NonFiniteLossError(1, {}),
     DegenerateStepError: new m.DegenerateStepError(1, 'loss 0', {}),
+    MemoryLimitError: new m.MemoryLimitError('x'),
   };
 }
 
-const classes = { ConfigError, ShapeError, MaskError, CheckpointError, DataError, BackendError, NonFiniteLossError, DegenerateStepError };
+const classes = { ConfigError, ShapeError, MaskError, CheckpointError, DataError, BackendError, NonFiniteLossError, DegenerateStepError, MemoryLimitError };
+/** Subclasses among them: the parent's isInstance is also true for the child. */
+const parentOf: Record<string, string> = { MemoryLimitError: 'BackendError' };
 
 describe('isInstance per class', () => {
   it('is true for its own class only, and VjepaError.isInstance for all', () => {
     const made = oneOfEach(errors);
     for (const [name, cls] of Object.entries(classes)) {
       for (const [other, e] of Object.entries(made)) {
-        expect(cls.isInstance(e), `${name}.isInstance(${other})`).toBe(name === other);
+        expect(cls.isInstance(e), `${name}.isInstance(${other})`).toBe(name === other || parentOf[other] === name);
       }
     }
     for (const e of Object.values(made)) expect(VjepaError.isInstance(e)).toBe(true);
@@ -41,7 +44,7 @@ describe('isInstance per class', () => {
     const theirs = oneOfEach(copy);
     expect(theirs.CheckpointError).not.toBeInstanceOf(CheckpointError);
     for (const [name, cls] of Object.entries(classes)) {
-      for (const [other, e] of Object.entries(theirs)) expect(cls.isInstance(e), `${name}.isInstance(copy ${other})`).toBe(name === other);
+      for (const [other, e] of Object.entries(theirs)) expect(cls.isInstance(e), `${name}.isInstance(copy ${other})`).toBe(name === other || parentOf[other] === name);
     }
     expect(copy.DataError.isInstance(new DataError('mine'))).toBe(true);
     expect(copy.VjepaError.isInstance(new MaskError('mine'))).toBe(true);

@@ -67,6 +67,12 @@ export class VJEPAPredictor {
   private readonly embedB: tf.Variable;
   private readonly maskTokens: tf.Variable[] = [];
   private readonly blocks: Block[] = [];
+  /**
+   * Activation checkpointing (the reference's `use_activation_checkpointing`): while a gradient tape
+   * records, each block keeps only its input and is recomputed in the backward pass. A runtime
+   * switch (not saved with the weights). Default false.
+   */
+  activationCheckpointing = false;
   private readonly normW: tf.Variable;
   private readonly normB: tf.Variable;
   private readonly projW: tf.Variable;
@@ -152,7 +158,7 @@ export class VJEPAPredictor {
         const ctxTokens = tf.add(linear(x, this.embedW, this.embedB), tf.gather(posRows, ctx.tensor)); // [B, Kc, Dp]
         const tgtTokens = tf.add(this.maskTokens[maskIndex], tf.gather(posRows, tgtIdx)); // [B, Kt, Dp]
         let seq = tf.concat([ctxTokens, tgtTokens], 1); // [B, Kc+Kt, Dp]
-        for (const block of this.blocks) seq = block.apply(seq);
+        for (const block of this.blocks) seq = block.apply(seq, { recompute: this.activationCheckpointing });
         seq = layerNorm(seq, this.normW, this.normB, c.layerNormEps);
         const kt = tgtIdx.shape[1] as number;
         const targets = tf.slice(seq, [0, kc, 0], [b, kt, c.predictorEmbedDim]); // [B, Kt, Dp]
@@ -180,7 +186,7 @@ export class VJEPAPredictor {
       const order = sorted.indices; // [B, N]
       let seq = gatherTokens(tf.concat([ctxTokens, tgtTokens], 1), order); // [B, N, Dp] sorted
       const rope = rotary.embedding(c.grid, tf.cast(tf.neg(sorted.values), 'int32')); // cos/sin [B, 1, N, hd]
-      for (const block of this.blocks) seq = block.apply(seq, { rope });
+      for (const block of this.blocks) seq = block.apply(seq, { rope, recompute: this.activationCheckpointing });
       seq = layerNorm(seq, this.normW, this.normB, c.layerNormEps);
       // restore the order (inverse permutation) and keep the target part
       const inverse = tf.topk(tf.neg(tf.cast(order, 'float32')), n, true).indices; // [B, N]: original slot -> sorted slot

@@ -76,6 +76,7 @@ export const DEFAULT_CONFIG = {
     load_checkpoint: true,
     read_checkpoint: null,
     backend: 'auto',
+    replicas: 1, // ours: > 1 trains data-parallel on worker threads (vjepa-train; same numbers within float tolerance)
     objective: 'features',
     eval_freq: 100,
     use_sdpa: true,

@@ -13,7 +13,7 @@ export { checkStrategyForRun, gridOf, loadStrategyModule, parseModuleSpec, strat
 export type { StrategyFactory } from './masking-strategy';
 export { createBatchSource, datasetForConfig } from './data-source';
 export { INIT_SEED_OFFSETS, buildModels, createTrainingSession } from './training-session';
-export type { TrainingSession } from './training-session';
+export type { StepSession, TrainingSession } from './training-session';
 
 // A run: its folder, logs, the training loop, and train-then-evaluate
 export { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic } from './run-folder';
@@ -25,6 +25,8 @@ export type { Series } from './curves-png';
 export { checkRunFits, stepMemoryLowerBound } from './memory-bound';
 export type { StepMemoryBound } from './memory-bound';
 export { runTraining } from './run-training';
+export { estimateTrainingMemory, formatBytes, memoryLimitError, trainingMemoryFacts } from './memory-estimate';
+export type { MemoryEstimate, MemoryLimit, TrainingMemoryFacts } from './memory-estimate';
 export type { BackendInfo, RunResult, RunTrainingOptions } from './run-training';
 export { mainRunConfig, objectiveFolder, trainAll, trainThenEvaluate } from './train-then-evaluate';
 export type { RemoteTraining, TrainAllOptions, Training } from './train-then-evaluate';

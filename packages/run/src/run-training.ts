@@ -1,18 +1,19 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SkippedItem } from '@vjepa/data';
-import { ConfigError, DegenerateStepError, NonFiniteLossError } from '@vjepa/errors';
-import type { MaskPair } from '@vjepa/masking';
+import { ConfigError, DegenerateStepError, MemoryLimitError, NonFiniteLossError, VjepaError } from '@vjepa/errors';
+import type { MaskPair, MaskingStrategy } from '@vjepa/masking';
 import { renderMasksPng } from '@vjepa/masking/render';
 import { encoderSize } from '@vjepa/vit';
 import { curvesPng } from './curves-png';
 import { createBatchSource } from './data-source';
 import { gridOf, strategyForConfig } from './masking-strategy';
 import { checkRunFits } from './memory-bound';
+import { type MemoryEstimate, type MemoryLimit, estimateTrainingMemory, formatBytes, memoryLimitError, trainingMemoryFacts } from './memory-estimate';
 import { MetricsLog, type StepRecord } from './metrics-log';
 import { prepareRunFolder, readSavedConfig, runPaths, writeJsonAtomic, type RunPaths } from './run-folder';
 import type { RunConfig } from './schema';
-import { type TrainingSession, createTrainingSession } from './training-session';
+import { type StepSession, createTrainingSession } from './training-session';
 
 /**
  * The tfjs backend a run trains on, as the app set it up (recorded in `summary.json`).
@@ -25,6 +26,8 @@ export interface BackendInfo {
   detail: string;
   /** What was tried before it, and why it was skipped. */
   tried?: readonly unknown[];
+  /** The backend's memory ceiling (`@vjepa/backends`' setup carries it): checked before the first step. */
+  memoryLimit?: MemoryLimit | null;
 }
 
 /**
@@ -45,6 +48,16 @@ export interface RunTrainingOptions {
   baseDir?: string;
   /** The backend the app set up (training runs on whatever tfjs backend is active). */
   backend?: BackendInfo;
+  /**
+   * The backend's memory ceiling (`@vjepa/backends`' `memoryLimit()`): a run whose estimated peak
+   * ({@link estimateTrainingMemory}) exceeds it stops before the first step with a MemoryLimitError.
+   */
+  memoryLimit?: MemoryLimit | null;
+  /**
+   * Builds the session the loop drives (default {@link createTrainingSession}, in this thread); the
+   * apps pass a data-parallel one (`@vjepa/train-pool`) for `meta.replicas` > 1.
+   */
+  session?: (config: RunConfig, strategy: MaskingStrategy, checkpointsDir: string) => StepSession | Promise<StepSession>;
 }
 
 /**
@@ -93,6 +106,13 @@ export interface RunResult {
 export async function runTraining(config: RunConfig, options: RunTrainingOptions = {}): Promise<RunResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   checkRunFits(config); // before anything is allocated: data.batch_size 1e9 is refused at once
+  if (config.meta.replicas > 1 && options.session === undefined) {
+    throw new ConfigError('meta.replicas', {
+      expected: '1 here: this caller trains in one thread (data-parallel replicas are started by vjepa-train through @vjepa/train-pool)',
+      received: String(config.meta.replicas),
+      hint: 'use vjepa-train for a data-parallel training, or --set meta.replicas=1',
+    });
+  }
   const strategy = await strategyForConfig(config, options.baseDir);
   const backend: BackendInfo = options.backend ?? { name: tf.getBackend(), detail: 'set up by the caller' };
   const paths = runPaths(config);
@@ -105,8 +125,16 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
     `model: encoder D ${size.embedDim} depth ${size.depth} heads ${size.numHeads}${size.useRope ? ', RoPE (V-JEPA 2)' : ''}, predictor ${config.model.pred_embed_dim}x${config.model.pred_depth}; ` +
       `clips ${config.data.num_frames}x${config.data.crop_size}x${config.data.crop_size}, grid ${grid.t}x${grid.h}x${grid.w}; masks: ${strategy.name} (${strategy.numMaskTypes} type(s)); objective ${config.meta.objective}`,
   );
+  // Before any weight or data exists: a run that cannot fit in the backend's memory stops here.
+  const facts = trainingMemoryFacts(config, strategy);
+  const estimate = estimateTrainingMemory(facts);
+  const limit = options.memoryLimit ?? backend.memoryLimit ?? null;
+  log(`memory: ${estimate.summary}${limit ? ` of at most ${formatBytes(limit.bytes)} (${limit.what})` : ''}`);
+  if (limit !== null && estimate.bytes > limit.bytes) {
+    throw memoryLimitError(estimate, limit, `training ${config.model.model_name ?? `D${size.embedDim} depth ${size.depth}`} at batch ${config.data.batch_size}, ${config.data.num_frames}x${config.data.crop_size}`, facts);
+  }
   const data = await createBatchSource(config, (item) => log(`skipped ${item.source}: ${item.reason}`));
-  const session = createTrainingSession(config, strategy, paths.checkpoints);
+  const session = await (options.session ?? createTrainingSession)(config, strategy, paths.checkpoints);
   const metrics = new MetricsLog(paths.folder, config.logging.write_tag, { ipe: config.optimization.ipe });
   try {
     let resumedFrom: string | null = null;
@@ -139,6 +167,7 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
     }
     const startStep = session.nextStep;
     const totalSteps = session.totalSteps;
+
     metrics.truncateAfter(startStep);
     log(`training steps ${startStep} -> ${totalSteps} (${config.optimization.epochs} epochs x ${config.optimization.ipe} ipe, batch ${config.data.batch_size}); run folder ${paths.folder}`);
     const t0 = performance.now();
@@ -157,6 +186,7 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
       try {
         m = await session.step(batch);
       } catch (error) {
+        if (isWasmAbort(error)) throw backendAborted(error, step, estimate, lastSaved ?? (await session.latest()), log);
         throw await stopAtLastGood(error, session, lastSaved ?? (await session.latest()), log);
       }
       const now = performance.now();
@@ -222,7 +252,7 @@ export async function runTraining(config: RunConfig, options: RunTrainingOptions
  * resumes from the last good checkpoint), and return the error to stop with, the same kind, saying
  * where the run stopped and how to go on. Any other error is returned as it is.
  */
-async function stopAtLastGood(error: unknown, session: TrainingSession, lastGood: { step: number; path: string } | null, log: (line: string) => void): Promise<unknown> {
+async function stopAtLastGood(error: unknown, session: StepSession, lastGood: { step: number; path: string } | null, log: (line: string) => void): Promise<unknown> {
   const nonFinite = NonFiniteLossError.isInstance(error);
   if (!nonFinite && !DegenerateStepError.isInstance(error)) return error;
   const failed = error as NonFiniteLossError | DegenerateStepError;
@@ -243,6 +273,27 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A WebAssembly.RuntimeError (`Aborted()`, `memory access out of bounds`): the wasm backend died. */
+function isWasmAbort(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'RuntimeError' && !VjepaError.isInstance(error);
+}
+
+/**
+ * The backend aborted (the wasm heap's ceiling: `RuntimeError: Aborted()` or `memory access out of
+ * bounds`). Its memory is gone, so nothing can be saved now: the run stops at its last checkpoint,
+ * untouched, and says what to change.
+ */
+function backendAborted(error: Error, step: number, estimate: MemoryEstimate, lastGood: { step: number; path: string } | null, log: (line: string) => void): MemoryLimitError {
+  const where = lastGood ? `the last checkpoint is ${lastGood.path} (step ${lastGood.step}), kept as it was; rerunning resumes there` : 'no checkpoint was saved before it; rerunning starts from step 0';
+  log(`step ${step} failed: the backend aborted (${error.message}); ${where}`);
+  return new MemoryLimitError(`training step ${step}: the backend aborted (${error.message})`, {
+    expected: 'the step to fit in the backend memory (the wasm heap holds at most 4 GiB)',
+    received: `an abort mid-step; ${estimate.summary}`,
+    hint: `${where}. To fit: lower data.batch_size, data.crop_size or data.num_frames, or set model.use_activation_checkpointing=true, or use a backend with more memory.`,
+    cause: error,
+  });
 }
 
 /** The loss and LR curves of every logged step (earlier processes of a resumed run included). */

@@ -1,3 +1,4 @@
+import { ConfigError } from '@vjepa/errors';
 import { type z as Z, nonNegativeInt, positiveInt, z } from '@vjepa/config';
 import { checkDataSection, checkPretrainingData, dataAugSection, dataSection } from '@vjepa/data';
 import { checkMaskSection, maskSection } from '@vjepa/masking';
@@ -11,7 +12,7 @@ import { checkVitModelSection, encoderSize, usesRope, vitModelKeys } from '@vjep
  * @example
  * BACKENDS.includes('wasm'); // true
  */
-export const BACKENDS = ['auto', 'tfjs-node-gpu', 'webgpu', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 
 /**
  * The `meta` section (this package owns it): `seed`, `load_checkpoint` (ours: resume from the run
@@ -29,6 +30,7 @@ export const metaSection = z
     load_checkpoint: z.boolean(), // ours: true resumes from the latest checkpoint in logging.folder
     read_checkpoint: z.string().min(1).nullable(), // a checkpoint to start from when the folder has none: one of our checkpoint directories, or an official training checkpoint file (*.pth.tar)
     backend: z.enum(BACKENDS), // ours
+    replicas: positiveInt, // ours: data-parallel replicas of the training on worker threads (the apps' @vjepa/train-pool)
     objective: z.enum(['features', 'pixels']), // ours: pixels is the paper's comparison baseline
     // accepted from the official configs
     eval_freq: positiveInt,
@@ -109,4 +111,10 @@ export function checkRunConfig(config: RunConfig): void {
   checkPretrainingData(config.data, config.data_aug);
   checkOptimization(config.optimization);
   checkMaskSection(config.mask);
+  if (config.data.batch_size % config.meta.replicas !== 0) {
+    throw new ConfigError('meta.replicas', {
+      expected: `a divisor of data.batch_size (${config.data.batch_size}): each replica trains on an equal share of every batch`,
+      received: String(config.meta.replicas),
+    });
+  }
 }

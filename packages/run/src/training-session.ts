@@ -7,6 +7,7 @@ import { VJEPAPredictor, predictorConfigFor } from '@vjepa/predictor';
 import {
   type DamagedCheckpoint,
   LATEST_POINTER,
+  type ReplicaGroup,
   type StepMetrics,
   type Trainer,
   checkpointName,
@@ -36,7 +37,8 @@ export const INIT_SEED_OFFSETS = Object.freeze({ encoder: 1, predictor: 2 });
 /**
  * The modules a config describes, freshly initialised: the encoder (`@vjepa/vit`, from the `model`
  * and `data` sections through the one size table) and the predictor (`@vjepa/predictor`, one mask
- * token per mask type of `strategy`; pixel output for `meta.objective: pixels`).
+ * token per mask type of `strategy`; pixel output for `meta.objective: pixels`), with activation
+ * checkpointing on both when `model.use_activation_checkpointing` is true.
  *
  * @example
  * const { encoder, predictor, vit } = buildModels(config, strategy);
@@ -58,6 +60,10 @@ export function buildModels(config: RunConfig, strategy: Pick<MaskingStrategy, '
     }),
     { seed: config.meta.seed + INIT_SEED_OFFSETS.predictor },
   );
+  // The official runtime switch: recompute each block in the backward pass instead of keeping its activations.
+  const recompute = m.use_activation_checkpointing === true;
+  encoder.activationCheckpointing = recompute;
+  predictor.activationCheckpointing = recompute;
   return { vit, encoder, predictor };
 }
 
@@ -115,16 +121,26 @@ export interface TrainingSession {
 }
 
 /**
+ * What the training loop drives: a {@link TrainingSession} without direct access to the modules
+ * (a data-parallel session keeps them in its workers).
+ *
+ * @example
+ * const session: StepSession = createTrainingSession(config, strategy, dir);
+ */
+export type StepSession = Omit<TrainingSession, 'trainer' | 'encoder' | 'predictor'>;
+
+/**
  * Builds the models ({@link buildModels}) and the trainer (`@vjepa/trainer`, its config from the
  * `optimization` and `loss` sections and `meta.objective`, seeded by `meta.seed`) for a config, with
- * checkpoints under `checkpointsDir`.
+ * checkpoints under `checkpointsDir`. With `replica`, the trainer is one replica of a data-parallel
+ * group (`@vjepa/trainer`'s ReplicaGroup): its steps take this replica's rows of each batch.
  *
  * @example
  * const session = createTrainingSession(config, await strategyForConfig(config), runPaths(config).checkpoints);
  */
-export function createTrainingSession(config: RunConfig, strategy: MaskingStrategy, checkpointsDir: string): TrainingSession {
+export function createTrainingSession(config: RunConfig, strategy: MaskingStrategy, checkpointsDir: string, options: { replica?: ReplicaGroup } = {}): TrainingSession {
   const { encoder, predictor } = buildModels(config, strategy);
-  const trainer = createTrainer({ encoder, predictor, masking: strategy, config: trainerConfigFromSections(config, config.meta.objective), seed: config.meta.seed });
+  const trainer = createTrainer({ encoder, predictor, masking: strategy, config: trainerConfigFromSections(config, config.meta.objective), seed: config.meta.seed, replica: options.replica });
   const grid = gridOf(config);
   let lastLoss: number | undefined;
   return {

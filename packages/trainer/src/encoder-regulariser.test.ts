@@ -109,3 +109,38 @@ describe('encoder regulariser in the objective', () => {
     predictor.dispose();
   });
 });
+
+describe('encoderVarianceCovariance pooled over replicas', () => {
+  it('equals the whole batch in value and in the gradient of this replica rows', async () => {
+    // Two "replicas" of [2, 6, 5] tokens with a large common offset (float32 cancellation would show):
+    // the pool adds the other replica's contribution, computed as its own trainer would.
+    const full = tf.add(tf.randomNormal([4, 6, 5], 0, 1, 'float32', 7), 3); // [4, 6, 5]
+    const mine = tf.slice(full, [0, 0, 0], [2, 6, 5]);
+    const other = tf.slice(full, [2, 0, 0], [2, 6, 5]);
+    const otherFlat = tf.reshape(other, [-1, 5]); // [12, 5]
+    let calls = 0;
+    const pool = (stats: tf.Tensor) => {
+      calls += 1;
+      if (stats.size === 5 + 1) return tf.add(stats, tf.concat([tf.sum(otherFlat, 0), tf.tensor1d([12])])); // count and sum
+      // centred Gram + squares, centred on the pooled mean (the mean of all 24 tokens)
+      const centred = tf.sub(otherFlat, tf.mean(tf.reshape(full, [-1, 5]), 0, true));
+      return tf.add(stats, tf.concat([tf.reshape(tf.matMul(centred, centred, true, false), [-1]), tf.sum(tf.square(centred), 0)]));
+    };
+    const terms = (z: tf.Tensor, p?: typeof pool) => {
+      const { variance, covariance } = encoderVarianceCovariance([z], 1e-4, p);
+      return tf.add(tf.mul(variance, 25), covariance) as tf.Scalar;
+    };
+    const whole = tf.grad((z: tf.Tensor) => terms(z))(full); // [4, 6, 5]
+    const pooled = tf.grad((z: tf.Tensor) => terms(z, pool))(mine); // [2, 6, 5]
+    expect(calls).toBe(2);
+    const expected = await terms(full).data();
+    const got = await terms(mine, pool).data();
+    expect(Math.abs(got[0] - expected[0]) / Math.abs(expected[0])).toBeLessThan(1e-5);
+    const wantRows = tf.slice(whole, [0, 0, 0], [2, 6, 5]);
+    const diff = (await tf.max(tf.abs(tf.sub(pooled, wantRows))).data())[0];
+    const scale = (await tf.max(tf.abs(wantRows)).data())[0];
+    expect(scale).toBeGreaterThan(0);
+    expect(diff / scale).toBeLessThan(1e-4);
+    tf.dispose([full, mine, other, otherFlat, whole, pooled, wantRows]);
+  });
+});

@@ -10,6 +10,8 @@ export { layerNormNoParams } from './tokens';
 export { MASK_RNG_STREAM, Trainer, createTrainer } from './trainer';
 export type { StepMetrics, TrainerOptions } from './trainer';
 export type { TrainerState } from './trainer-state';
+export { averageGradients, groupSum, replicaMasks } from './replica';
+export type { ReplicaGroup } from './replica';
 export { CHECKPOINT_FORMAT, checkpointName, loadCheckpoint, readCheckpointManifest, readCheckpointModule, saveCheckpoint } from './checkpoint';
 export type { CheckpointManifest, CheckpointModule, LoadedCheckpoint } from './checkpoint';
 export { exportOfficial, readOfficialCheckpoint, stateFromOfficial } from './official-checkpoint';

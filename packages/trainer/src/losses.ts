@@ -75,12 +75,19 @@ export function featureSpread(preds: readonly tf.Tensor[]): tf.Scalar {
  * the tokens of all clips are pooled (`[B, K, D] -> [B*K, D]`), and per feature
  * `variance = mean_d relu(1 - sqrt(var_d + 1e-4))` (unbiased variance over the B*K tokens) and
  * `covariance = sum_{d != e} C_de^2 / D` (C: the unbiased covariance matrix of the pooled tokens).
- * With several tensors (one per mask type) each term is averaged over them.
+ * With several tensors (one per mask type) each term is averaged over them. With `pool` (data-parallel
+ * training: an element-wise sum over the replicas, differentiable), the tokens of every replica are
+ * pooled: their count and sum give the group's mean, and the Gram matrices of the tokens centred on
+ * it, summed over the group, give the covariance.
  *
  * @example
  * const { variance, covariance } = tf.tidy(() => encoderVarianceCovariance([ctxShort, ctxLong])); // scalars
  */
-export function encoderVarianceCovariance(tokens: readonly tf.Tensor[], eps = 1e-4): { variance: tf.Scalar; covariance: tf.Scalar } {
+export function encoderVarianceCovariance(
+  tokens: readonly tf.Tensor[],
+  eps = 1e-4,
+  pool?: (stats: tf.Tensor) => tf.Tensor,
+): { variance: tf.Scalar; covariance: tf.Scalar } {
   if (tokens.length === 0) throw new ShapeError('encoderVarianceCovariance(tokens)', { expected: 'at least one [B, K, D] tensor', received: 'none' });
   for (const z of tokens) {
     if (z.rank !== 3) throw new ShapeError('encoderVarianceCovariance(tokens)', { expected: '[B, K, D] tensors', received: `[${z.shape}]` });
@@ -91,10 +98,28 @@ export function encoderVarianceCovariance(tokens: readonly tf.Tensor[], eps = 1e
     for (const z of tokens) {
       const d = z.shape[2] as number;
       const flat = tf.reshape(z, [-1, d]); // [M, D], M = B*K
-      const m = flat.shape[0];
-      const centred = tf.sub(flat, tf.mean(flat, 0, true)); // [M, D]
-      const cov = tf.div(tf.matMul(centred, centred, true, false), Math.max(1, m - 1)); // [D, D]
-      const diag = tf.div(tf.sum(tf.square(centred), 0), Math.max(1, m - 1)); // [D]
+      let cov: tf.Tensor;
+      let diag: tf.Tensor;
+      if (pool === undefined) {
+        const m = flat.shape[0];
+        const centred = tf.sub(flat, tf.mean(flat, 0, true)); // [M, D]
+        cov = tf.div(tf.matMul(centred, centred, true, false), Math.max(1, m - 1)); // [D, D]
+        diag = tf.div(tf.sum(tf.square(centred), 0), Math.max(1, m - 1)); // [D]
+      } else {
+        // Data-parallel: the tokens of every replica pooled, in two passes over the group. First the
+        // count and sum (read back, no gradient) give the pooled mean; then each replica's Gram matrix
+        // of its tokens centred on that mean, summed by `pool`. Centring first keeps the precision of
+        // the one-process formula; the mean needs no gradient because the centred tokens of the whole
+        // group sum to zero, so the derivative through the mean vanishes.
+        const local = Float32Array.from(tf.concat([tf.sum(flat, 0), tf.fill([1], flat.shape[0])]).dataSync() as Float32Array); // [D + 1]
+        const moments = pool(tf.tensor1d(local)).dataSync() as Float32Array; // detached: a constant here
+        const m = moments[d];
+        const mean = tf.tensor2d(moments.slice(0, d).map((v) => v / m), [1, d]); // [1, D]
+        const centred = tf.sub(flat, mean); // [M, D]
+        const stats = pool(tf.concat([tf.reshape(tf.matMul(centred, centred, true, false), [-1]), tf.sum(tf.square(centred), 0)])); // [D*D + D]
+        cov = tf.div(tf.reshape(tf.slice(stats, [0], [d * d]), [d, d]), Math.max(1, m - 1)); // [D, D]
+        diag = tf.div(tf.slice(stats, [d * d], [d]), Math.max(1, m - 1)); // [D]
+      }
       vars.push(tf.mean(tf.relu(tf.sub(1, tf.sqrt(tf.add(diag, eps))))));
       // off-diagonal sum of squares = total sum of squares - diagonal sum of squares
       covs.push(tf.div(tf.sub(tf.sum(tf.square(cov)), tf.sum(tf.square(diag))), d));

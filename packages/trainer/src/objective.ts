@@ -52,6 +52,8 @@ export interface ObjectiveOptions {
   readonly encVarCoeff?: number;
   /** Weight of the encoder covariance term (our anti-collapse extension). Default 0: off. */
   readonly encCovCoeff?: number;
+  /** Data-parallel training: sums the encoder regulariser's statistics over the replicas (see `groupSum`). */
+  readonly pool?: (stats: tf.Tensor) => tf.Tensor;
 }
 
 /**
@@ -120,7 +122,7 @@ export function computeObjective(
     );
     const lossMean = tf.div(tf.addN(perType), perType.length);
     const reg = varianceRegulariser(preds);
-    const enc = encoderVarianceCovariance(ctxs);
+    const enc = encoderVarianceCovariance(ctxs, 1e-4, options.pool);
     let total: tf.Tensor = options.regCoeff === 0 ? lossMean : tf.add(lossMean, tf.mul(reg, options.regCoeff));
     const encVarCoeff = options.encVarCoeff ?? 0;
     const encCovCoeff = options.encCovCoeff ?? 0;

@@ -7,6 +7,7 @@ import { type TrainerConfig, type TrainerConfigInput, resolveTrainerConfig } fro
 import { type EncoderModel, type PredictorModel, trainableNamed } from './models';
 import { type MaskTensors, computeObjective, featureTargets, indexBatchTensor } from './objective';
 import { normalizedPixelTargets } from './pixels';
+import { type ReplicaGroup, averageGradients, groupSum, replicaMasks } from './replica';
 import type { TrainerState } from './trainer-state';
 import { type TrainerSchedules, scheduleValues, trainerSchedules } from './trainer-schedules';
 import { gatherTokens } from '@vjepa/vit';
@@ -74,6 +75,11 @@ export interface TrainerOptions {
   readonly config?: TrainerConfigInput;
   /** Seeds the masking generator. Default 0. */
   readonly seed?: number;
+  /**
+   * Data-parallel training: this trainer is one replica of a group (see {@link ReplicaGroup}); each
+   * `step` gets this replica's rows of the batch. Default: none (the whole batch here).
+   */
+  readonly replica?: ReplicaGroup;
 }
 
 /**
@@ -94,6 +100,8 @@ export class Trainer {
   readonly optimizer: AdamW;
   readonly schedules: TrainerSchedules;
   readonly seed: number;
+  /** The data-parallel group this trainer is a replica of, if any. */
+  readonly replica: ReplicaGroup | null;
   private next = 0;
   /** The masking generator, seeded from `seed`; part of the state. */
   private rng: Rng;
@@ -108,6 +116,10 @@ export class Trainer {
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed)) throw new ConfigError('createTrainer: seed', { expected: 'a safe integer', received: String(seed) });
     this.seed = seed;
+    this.replica = options.replica ?? null;
+    if (this.replica !== null && (!Number.isInteger(this.replica.size) || this.replica.size < 1 || !Number.isInteger(this.replica.rank) || this.replica.rank < 0 || this.replica.rank >= this.replica.size)) {
+      throw new ConfigError('createTrainer: replica', { expected: 'an integer rank in [0, size) and an integer size >= 1', received: `rank ${this.replica.rank}, size ${this.replica.size}` });
+    }
     checkModels(this.config, encoder, predictor, masking);
     this.encoder = encoder;
     this.predictor = predictor;
@@ -163,7 +175,9 @@ export class Trainer {
     const i = this.next;
     const c = this.config;
     const grid = this.gridOf(clips);
-    const batchSize = clips.shape[0];
+    const group = this.replica;
+    const localBatch = clips.shape[0];
+    const batchSize = localBatch * (group?.size ?? 1); // the whole batch: masks are drawn for all of it
     const epoch = Math.floor(i / c.optimization.ipe);
     const lr = this.schedules.lr.forIteration(i);
     const wd = this.schedules.wd.forIteration(i);
@@ -174,7 +188,8 @@ export class Trainer {
     try {
       const pairs = this.masking.sample({ grid, batchSize, rng: this.rng, step: i });
       assertValidMaskPairs(pairs, { grid, batchSize, numMaskTypes: this.masking.numMaskTypes, allowOverlap: this.masking.contextMayOverlapTarget ?? false });
-      const masks: MaskTensors[] = pairs.map((p, k) => ({ context: indexBatchTensor(p.context), target: indexBatchTensor(p.target), maskIndex: k }));
+      const mine = group === null ? pairs : replicaMasks(pairs, group, localBatch);
+      const masks: MaskTensors[] = mine.map((p, k) => ({ context: indexBatchTensor(p.context), target: indexBatchTensor(p.target), maskIndex: k }));
       toDispose.push(...masks.flatMap((m) => [m.context, m.target]));
       const targets = this.targetEncoder
         ? featureTargets(this.targetEncoder, clips, masks, c.loss.targetLayerNormEps)
@@ -188,7 +203,8 @@ export class Trainer {
       let aux: tf.Tensor[] = [];
       const varList = [...this.encoderVars.values(), ...this.predictorVars.values()];
       const { value, grads } = tf.variableGrads(() => {
-        const out = computeObjective(this.encoder, this.predictor, clips, masks, targets, c.loss);
+        const pool = group === null ? undefined : (stats: tf.Tensor) => groupSum(stats, group);
+        const out = computeObjective(this.encoder, this.predictor, clips, masks, targets, { ...c.loss, pool });
         aux = [...out.perType, out.reg, out.spread, out.encVar, out.encCov].map((t) => tf.keep(t));
         return out.total;
       }, varList);
@@ -196,7 +212,14 @@ export class Trainer {
 
       const encGrads = new Map<string, tf.Tensor>();
       const predGrads = new Map<string, tf.Tensor>();
-      for (const [tfName, g] of Object.entries(grads)) {
+      let local: Record<string, tf.Tensor> = grads;
+      if (group !== null) {
+        // every replica's gradients averaged before clipping: the full batch's gradient on each
+        const averaged = averageGradients(new Map(Object.entries(grads)), group);
+        toDispose.push(...averaged.values());
+        local = Object.fromEntries(averaged);
+      }
+      for (const [tfName, g] of Object.entries(local)) {
         const owner = this.byTfName.get(tfName);
         if (owner) (owner.module === 'encoder' ? encGrads : predGrads).set(owner.name, g);
       }
@@ -217,9 +240,15 @@ export class Trainer {
 
       // One read-back per step: the loss guard must see the value before the weights change.
       const packed = tf.tidy(() => tf.stack([value, ...aux, ...norms].map((t) => tf.reshape(t, []))));
-      const v = Array.from(await packed.data());
+      let v = Array.from(await packed.data());
       packed.dispose();
       const k = masks.length;
+      if (group !== null) {
+        // loss terms are means over this replica's rows: their group average is the whole batch's
+        // (the encoder terms and the norms are already the same on every replica)
+        const summed = group.sum(Float32Array.from(v.slice(0, v.length - 2)));
+        v = [...Array.from(summed, (x) => x / group.size), ...v.slice(-2)];
+      }
       const loss = v[0];
       const lossPerType = v.slice(1, 1 + k);
       const [reg, spread, encVar, encCov, encNorm, predNorm] = v.slice(1 + k);

@@ -42,6 +42,11 @@ export class Attention {
     this.projb = store.add(`${prefix}.proj.bias`, [dim], { kind: 'zeros' });
   }
 
+  /** The qkv and proj weights and biases. */
+  parameters(): tf.Variable[] {
+    return [this.qkvw, this.qkvb, this.projw, this.projb];
+  }
+
   /**
    * Self-attention over the token axis. Call inside `tf.tidy` (or dispose the result).
    *

@@ -3,6 +3,18 @@ import { Attention, type AttentionApplyOptions } from './attention';
 import { layerNorm } from './layer-norm';
 import { Mlp } from './mlp';
 import type { ParamStore } from './param-store';
+import { recomputed } from './recompute';
+
+/**
+ * Options of {@link Block.apply}.
+ *
+ * @example
+ * block.apply(x, { recompute: true });
+ */
+export interface BlockApplyOptions extends AttentionApplyOptions {
+  /** Activation checkpointing: autograd keeps only the block's input and the backward recomputes the block. */
+  recompute?: boolean;
+}
 
 /** Options for a {@link Block}. */
 export interface BlockOptions {
@@ -61,13 +73,25 @@ export class Block {
   }
 
   /**
+   * The block's 12 parameters (norms, attention, MLP), in a fixed order.
+   *
+   * @example
+   * block.parameters().length; // 12
+   */
+  parameters(): tf.Variable[] {
+    return [this.n1w, this.n1b, ...this.attn.parameters(), this.n2w, this.n2b, ...this.mlp.parameters()];
+  }
+
+  /**
    * Applies the block. Call inside `tf.tidy` (or dispose the result).
    *
    * @example
    * const y = block.apply(x); // [B, N, D] -> [B, N, D]
    * const y2 = block.apply(x, { rope }); // V-JEPA 2: rotary positions inside the attention
+   * const y3 = block.apply(x, { recompute: true }); // activation checkpointing: keeps only x for the backward
    */
-  apply(x: tf.Tensor, opts: AttentionApplyOptions = {}): tf.Tensor {
+  apply(x: tf.Tensor, opts: BlockApplyOptions = {}): tf.Tensor {
+    if (opts.recompute === true) return recomputed((t) => this.apply(t, { ...opts, recompute: false }), x, this.parameters());
     return tf.tidy(() => {
       const a = tf.add(x, this.attn.apply(layerNorm(x, this.n1w, this.n1b, this.eps), opts)); // [B, N, D]
       return tf.add(a, this.mlp.apply(layerNorm(a, this.n2w, this.n2b, this.eps))); // [B, N, D]

@@ -1,4 +1,4 @@
-export { linear } from './linear';
+export { FUSED_LINEAR_GRAD_KERNEL, FUSED_LINEAR_KERNEL, linear } from './linear';
 export type { LinearOptions } from './linear';
 export { FUSED_LAYER_NORM_GRAD_KERNEL, FUSED_LAYER_NORM_KERNEL, layerNorm } from './layer-norm';
 export { FUSED_GELU_GRAD_KERNEL, FUSED_GELU_KERNEL, gelu } from './gelu';
@@ -7,7 +7,8 @@ export { Mlp } from './mlp';
 export { Attention } from './attention';
 export { FUSED_ATTENTION_GRAD_KERNEL, FUSED_ATTENTION_KERNEL, scaledDotProductAttention } from './attention-core';
 export { Block, mlpHiddenDim } from './block';
-export type { BlockOptions } from './block';
+export type { BlockApplyOptions, BlockOptions } from './block';
+export { recomputed } from './recompute';
 export { ParamStore } from './param-store';
 export type { ParamInit, ParamStoreOptions } from './param-store';
 export { hashString, seededTruncatedNormal } from './seeded-normal';

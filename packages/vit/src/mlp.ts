@@ -25,6 +25,11 @@ export class Mlp {
     this.fc2b = store.add(`${prefix}.fc2.bias`, [dim], { kind: 'zeros' });
   }
 
+  /** The fc1 and fc2 weights and biases. */
+  parameters(): tf.Variable[] {
+    return [this.fc1w, this.fc1b, this.fc2w, this.fc2b];
+  }
+
   /**
    * Applies the MLP over the last axis. Call inside `tf.tidy` (or dispose the result).
    *

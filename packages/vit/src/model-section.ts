@@ -30,7 +30,9 @@ export function presetOfModelName(name: string): VitPresetName | undefined {
  * `num_heads` (ours), `mlp_ratio` and `layer_norm_eps` (ours: null = the named size's, else 4 and
  * 1e-6), `uniform_power`, `use_rope` (V-JEPA 2's 3-D RoPE instead of the sin-cos table; null = the
  * named size's: true for the `vit_*_rope` sizes, else false), and the official runtime switches
- * `use_sdpa` / `use_activation_checkpointing` (accepted, no effect here). A zod raw shape: compose it with
+ * `use_sdpa` (accepted, no effect here: the attention is fused where the backend has the kernel) and
+ * `use_activation_checkpointing` (recompute each block in the backward pass; see
+ * `VisionTransformer.activationCheckpointing`). A zod raw shape: compose it with
  * `z.object({ ...vitModelKeys, ...predictorModelKeys }).strict()`.
  *
  * @example
@@ -45,7 +47,7 @@ export const vitModelKeys = {
   layer_norm_eps: positive.nullable(), // ours: null = 1e-6 (the reference)
   uniform_power: z.boolean(),
   use_rope: z.boolean().nullable().optional(), // official (V-JEPA 2); null = the named size's (the *_rope sizes: true)
-  // accepted from the official configs, no effect here
+  // official runtime switches: use_sdpa is accepted with no effect; activation checkpointing recomputes blocks
   use_sdpa: z.boolean().optional(),
   use_activation_checkpointing: z.boolean().optional(),
 };

@@ -69,6 +69,13 @@ export class VisionTransformer {
   private readonly table: Float32Array;
   private readonly posCache = new Map<string, tf.Tensor>();
   private readonly rotary?: RotaryCache;
+  /**
+   * Activation checkpointing (the reference's `use_activation_checkpointing`): while a gradient tape
+   * records, each block keeps only its input and is recomputed in the backward pass. Less memory for
+   * one more forward pass of the blocks; the same numbers. A runtime switch (not saved with the
+   * weights). Default false.
+   */
+  activationCheckpointing = false;
 
   constructor(config: VitConfigInput, opts: VitOptions = {}) {
     this.config = resolveVitConfig(config);
@@ -159,7 +166,7 @@ export class VisionTransformer {
         if (idx) tokens = gatherTokens(tokens, idx.tensor); // [B, K, D]
         // RoPE: positions of the kept tokens in this clip's grid (the reference's handle_nonsquare_inputs)
         const rope = rotary ? rotary.embedding(grid, idx?.tensor) : undefined; // cos/sin [B or 1, 1, N or K, hd]
-        for (const block of this.blocks) tokens = block.apply(tokens, { rope });
+        for (const block of this.blocks) tokens = block.apply(tokens, { rope, recompute: this.activationCheckpointing });
         return layerNorm(tokens, this.normW, this.normB, c.layerNormEps); // [B, N or K, D]
       });
     } finally {

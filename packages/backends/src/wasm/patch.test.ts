@@ -45,18 +45,18 @@ describe('patchWasmForTraining', () => {
     const stockTranspose = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
     const stockSplitV = tf.getKernel('SplitV', 'wasm')!.kernelFunc;
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeUndefined();
-    expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true });
-    expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true }); // idempotent
+    expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true, identity: true, fused: true });
+    expect(patchWasmForTraining()).toEqual({ segmentSum: true, matMul: true, slice: true, transpose: true, identity: true, fused: true }); // idempotent
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).not.toBe(stockMatMul);
     expect(tf.getKernel('Slice', 'wasm')!.kernelFunc).not.toBe(stockSlice);
     expect(tf.getKernel('Transpose', 'wasm')!.kernelFunc).not.toBe(stockTranspose);
     expect(tf.getKernel('SplitV', 'wasm')!.kernelFunc).not.toBe(stockSplitV);
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeDefined();
-    expect(patchWasmForTraining({ slice: false })).toEqual({ segmentSum: true, matMul: true, slice: false, transpose: true });
+    expect(patchWasmForTraining({ slice: false })).toEqual({ segmentSum: true, matMul: true, slice: false, transpose: true, identity: true, fused: true });
     expect(tf.getKernel('Slice', 'wasm')!.kernelFunc).toBe(stockSlice);
     expect(tf.getKernel('SplitV', 'wasm')!.kernelFunc).toBe(stockSplitV);
     restoreStockWasmKernels();
-    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false, transpose: false });
+    expect(wasmPatchState()).toEqual({ segmentSum: false, matMul: false, slice: false, transpose: false, identity: false, fused: false });
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(stockMatMul);
     expect(tf.getKernel('Transpose', 'wasm')!.kernelFunc).toBe(stockTranspose);
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeUndefined();

@@ -1,7 +1,13 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import { BatchMatMul, Slice, SplitV, Transpose, UnsortedSegmentSum, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Identity, Slice, SplitV, Transpose, UnsortedSegmentSum, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { BackendError } from '@vjepa/errors';
 import { batchMatMulWasmConfig } from './batch-mat-mul';
+import { fusedAttentionWasmConfigs } from './fused/attention';
+import { fusedGeluWasmConfigs } from './fused/gelu';
+import { fusedLayerNormWasmConfigs } from './fused/layer-norm';
+import { fusedLinearWasmConfigs } from './fused/linear';
+import { fusedOptimizerWasmConfigs } from './fused/optimizer';
+import { identityWasmConfig } from './identity';
 import { initialisedWasmBackend } from './internals';
 import { sliceWasmConfig, splitVWasmConfig } from './slice';
 import { transposeWasmConfig } from './transpose';
@@ -22,6 +28,10 @@ export interface WasmPatchOptions {
   slice?: boolean;
   /** Replace `Transpose` with one that copies whole rows when the innermost axis stays put (rank-5 attention permutes). */
   transpose?: boolean;
+  /** Replace `Identity` with a zero-copy one (the engine clones every tensor it saves for the backward pass). */
+  identity?: boolean;
+  /** Register the fused kernels the library calls when present: attention, linear, layer norm, GELU (with gradients), AdamW, EMA. */
+  fused?: boolean;
 }
 
 /**
@@ -35,11 +45,18 @@ export interface WasmPatchState {
   matMul: boolean;
   slice: boolean;
   transpose: boolean;
+  identity: boolean;
+  fused: boolean;
 }
 
 /** The stock kernels we replaced, so that `restoreStockWasmKernels` can put them back. */
 const stock: { [name: string]: KernelConfig } = {};
-const active: WasmPatchState = { segmentSum: false, matMul: false, slice: false, transpose: false };
+const active: WasmPatchState = { segmentSum: false, matMul: false, slice: false, transpose: false, identity: false, fused: false };
+
+/** The fused kernels (names the library looks up: @vjepa/vit's and @vjepa/optim's). */
+export function fusedWasmConfigs(): KernelConfig[] {
+  return [...fusedAttentionWasmConfigs(), ...fusedLinearWasmConfigs(), ...fusedLayerNormWasmConfigs(), ...fusedGeluWasmConfigs(), ...fusedOptimizerWasmConfigs()];
+}
 /** True when the registered wasm `UnsortedSegmentSum` is ours (a future tfjs may ship its own). */
 let ownSegmentSum = false;
 
@@ -88,6 +105,8 @@ export function patchWasmForTraining(options: WasmPatchOptions = {}): WasmPatchS
     matMul: options.matMul ?? true,
     slice: options.slice ?? true,
     transpose: options.transpose ?? true,
+    identity: options.identity ?? true,
+    fused: options.fused ?? true,
   };
   if (getKernel(BatchMatMul, 'wasm') === undefined) {
     throw new BackendError('patchWasmForTraining', {
@@ -116,6 +135,13 @@ export function patchWasmForTraining(options: WasmPatchOptions = {}): WasmPatchS
   }
   if (want.transpose) replace(Transpose, transposeWasmConfig);
   else if (active.transpose) restore(Transpose);
+  if (want.identity) replace(Identity, identityWasmConfig);
+  else if (active.identity) restore(Identity);
+  for (const config of fusedWasmConfigs()) {
+    const registered = getKernel(config.kernelName, 'wasm') !== undefined;
+    if (want.fused && !registered) registerKernel(config);
+    if (!want.fused && registered) unregisterKernel(config.kernelName, 'wasm');
+  }
   Object.assign(active, want);
   return { ...active };
 }
@@ -129,7 +155,7 @@ export function patchWasmForTraining(options: WasmPatchOptions = {}): WasmPatchS
  * await trainStep(); // runs on stock wasm kernels
  */
 export function restoreStockWasmKernels(): void {
-  patchWasmForTraining({ segmentSum: false, matMul: false, slice: false, transpose: false });
+  patchWasmForTraining({ segmentSum: false, matMul: false, slice: false, transpose: false, identity: false, fused: false });
 }
 
 /**
