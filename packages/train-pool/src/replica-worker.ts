@@ -33,6 +33,8 @@ export interface ReplicaData {
 export type ReplicaRequest =
   | { type: 'step'; clips: Float32Array; shape: number[] }
   | { type: 'resume'; path: string }
+  | { type: 'resumeNewestIntact' }
+  | { type: 'continueOfficial'; path: string }
   | { type: 'snapshot' }
   | { type: 'export'; path: string; loss?: number; batchSize: number }
   | { type: 'close' };
@@ -86,11 +88,20 @@ try {
         session.trainer.restore(state);
         return { iteration: state.iteration, rng: state.rng };
       }
+      case 'resumeNewestIntact': {
+        const found = await session.resumeNewestIntact();
+        return found === null ? null : { ...found, rng: (await session.trainer.snapshot()).rng };
+      }
+      case 'continueOfficial': {
+        const continued = await session.continueOfficial(request.path);
+        return { ...continued, rng: (await session.trainer.snapshot()).rng };
+      }
       case 'snapshot':
         return session.trainer.snapshot();
-      case 'export':
-        await exportOfficial(await session.trainer.snapshot(), request.path, { loss: request.loss, batchSize: request.batchSize });
-        return request.path;
+      case 'export': {
+        const info = await exportOfficial(await session.trainer.snapshot(), request.path, { loss: request.loss, batchSize: request.batchSize });
+        return info.warning;
+      }
       case 'close':
         session.dispose();
         setImmediate(() => process.exit(0));

@@ -75,6 +75,21 @@ describe('dataParallelSession', () => {
       expect(worst, `${module} largest weight difference`).toBeLessThanOrEqual(2 * one.optimization.lr * 4);
     }
     expect(s2.rng).toEqual(s1.rng);
+
+    // interrupted after 2 steps, then rerun: the replicas resume from the folder's newest intact
+    // checkpoint and end where the uninterrupted data-parallel run did
+    const cut = loadConfig({ set: [...set(join(base, 'cut')), 'meta.replicas=2'] });
+    const session = (c: typeof cut, s: Parameters<typeof dataParallelSession>[1], dir: string) => dataParallelSession(c, s, dir, { replicas: 2 });
+    const controller = new AbortController();
+    const first = await runTraining(cut, { log: () => {}, session, signal: controller.signal, onStep: (r) => r.iteration === 1 && controller.abort() });
+    expect(first.status).toBe('interrupted');
+    const logged: string[] = [];
+    const rerun = await runTraining(cut, { log: (l) => logged.push(l), session });
+    expect(rerun.status).toBe('completed');
+    expect(logged.some((l) => /resumed from .* at step 2/.test(l))).toBe(true);
+    const c = lines(join(base, 'cut'));
+    expect(c.map((l) => l.iteration)).toEqual([0, 1, 2, 3]);
+    for (let i = 0; i < 4; i++) expect(c[i].loss, `resumed step ${i}`).toBe(b[i].loss);
   });
 });
 

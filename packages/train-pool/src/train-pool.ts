@@ -13,6 +13,7 @@ import {
   MASK_RNG_STREAM,
   type StepMetrics,
   type TrainerState,
+  type DamagedCheckpoint,
   checkpointName,
   readCheckpointManifest,
   resolveTrainerConfig,
@@ -209,8 +210,22 @@ export async function dataParallelSession(config: RunConfig, strategy: MaskingSt
       rng = restoreRng(first.rng);
       return next;
     },
-    async exportEncoder(path) {
-      await replicas[0].request({ type: 'export', path, loss: lastLoss, batchSize: config.data.batch_size });
+    async resumeNewestIntact() {
+      const [first] = (await all((r) => r.request({ type: 'resumeNewestIntact' }))) as ({ path: string; step: number; damaged: DamagedCheckpoint[]; rng: TrainerState['rng'] } | null)[];
+      if (first === null) return null;
+      next = first.step;
+      rng = restoreRng(first.rng);
+      return { path: first.path, step: first.step, damaged: first.damaged };
+    },
+    async continueOfficial(path) {
+      const [first] = (await all((r) => r.request({ type: 'continueOfficial', path }))) as { step: number; epoch: number; notes: string[]; rng: TrainerState['rng'] }[];
+      next = first.step;
+      rng = restoreRng(first.rng);
+      return { step: first.step, epoch: first.epoch, notes: first.notes };
+    },
+    async exportEncoder(path, exportOptions = {}) {
+      const warning = (await replicas[0].request({ type: 'export', path, loss: lastLoss, batchSize: config.data.batch_size })) as string | null;
+      if (warning !== null) exportOptions.onWarning?.(warning);
       return path;
     },
     lrAt: (step) => lrSchedule.forIteration(step),
