@@ -17,14 +17,13 @@
 // prints one line `BENCH_RESULT {json}` with the step times, losses and memory.
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { describeBackend, memoryReport, setupBackend } from '@vjepa/backends';
+import { describeBackend, installEagerBackprop, memoryReport, setupBackend } from '@vjepa/backends';
 import { tensorData, writeNpy, writeSafetensors } from '@vjepa/io';
 import { RELEASED_MASK_TYPES, createRng, deriveSeed, multiblock3d } from '@vjepa/masking';
 import { DEFAULT_TRAINER_CONFIG, MASK_RNG_STREAM, createTrainer } from '@vjepa/trainer';
 import { buildModels, clipTensor, gridOf, loadWorkload, replayMasks, trainerConfig } from './lib/ours-setup';
 import { BENCH_CONFIGS, type WorkloadFile, readWorkload, workloadPaths } from './lib/workload';
 import { checkpointBlocks } from './memory/checkpoint-blocks';
-import { installEagerBackprop } from './memory/eager-backprop';
 import { enableThreadedWasm, finishThreadedWasm, threadedWasmWorkers } from './threads/threaded-wasm';
 
 async function prepare(dir: string, name: string, seed: number): Promise<void> {

@@ -2,8 +2,8 @@
 // transformer block. While a gradient tape is recording, each `Block.apply` (encoder and predictor
 // blocks, @vjepa/vit) runs as one tf.customGrad op that saves only its input [B, N, D]; its
 // backward re-runs the block's forward under a nested first-order gradient call and returns the
-// gradients for the input and the block's 12 parameters. Needs ./eager-backprop.ts installed (the
-// stock engine.gradients cannot be nested inside a backward pass). Patches the Block prototype of
+// gradients for the input and the block's 12 parameters. Needs @vjepa/backends' eager backprop installed
+// (setupBackend does it; the stock engine.gradients cannot be nested inside a backward pass). Patches the Block prototype of
 // this process only; call the returned function to undo.
 import * as tf from '@tensorflow/tfjs-core';
 import { Block } from '@vjepa/vit';

@@ -16,12 +16,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { memoryReport, setupBackend } from '@vjepa/backends';
+import { installEagerBackprop, memoryReport, setupBackend } from '@vjepa/backends';
 import { createTrainer } from '@vjepa/trainer';
 import { clipTensor, loadWorkload, replayMasks, trainerConfig } from '../lib/ours-setup';
 import { readWorkload } from '../lib/workload';
 import { checkpointBlocks } from '../memory/checkpoint-blocks';
-import { installEagerBackprop } from '../memory/eager-backprop';
 import { enableThreadedWasm, finishThreadedWasm } from '../threads/threaded-wasm';
 
 type Phase = 'target' | 'forward' | 'backward' | 'adamw' | 'ema';

@@ -74,7 +74,13 @@ export const ENCODER_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function isDirectory(path: string | undefined): boolean {
+/**
+ * True when `path` names an existing folder (false when it is undefined, missing or anything else).
+ *
+ * @example
+ * isDirectory('runs/main'); // a run folder: its manifest states the architecture
+ */
+export function isDirectory(path: string | undefined): boolean {
   try {
     return path !== undefined && statSync(path).isDirectory();
   } catch {

@@ -1,7 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
 import { ConfigError } from '@vjepa/errors';
 import { type EncoderSpec, type EvalArch, detectArch } from '@vjepa/eval';
-import { type OptionValues, archFromOptions, configFile, encoderFromOptions, int, str } from './cli-common';
+import { type OptionValues, archFromOptions, configFile, encoderFromOptions, int, isDirectory, str } from './cli-common';
 
 /**
  * The options of the architecture read from a checkpoint's weights (no --config, no --preset).
@@ -12,14 +11,6 @@ import { type OptionValues, archFromOptions, configFile, encoderFromOptions, int
 export const DETECT_OPTIONS = {
   'num-heads': { type: 'string' },
 } as const;
-
-function isDirectory(path: string | undefined): boolean {
-  try {
-    return path !== undefined && statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The encoder checkpoint and its architecture, for `extract` and `probe`: from the manifest (a
@@ -40,14 +31,9 @@ export async function encoderAndArch(
   log: (line: string) => void,
   defaultKey?: 'encoder' | 'target_encoder',
 ): Promise<{ arch: EvalArch; encoder: EncoderSpec }> {
+  // encoderFromOptions has checked that the checkpoint path exists (and is no FIFO or device)
   const encoder: EncoderSpec = { ...encoderFromOptions(values, command), ...(defaultKey !== undefined ? { defaultKey } : {}) };
   const detect = configFile(values) === undefined && values.preset === undefined && !isDirectory(encoder.checkpoint);
-  if (detect && !existsSync(encoder.checkpoint!)) {
-    throw new ConfigError(`--checkpoint ${encoder.checkpoint}`, {
-      expected: 'a vjepa-train run folder or checkpoint directory, or a checkpoint file (.pth.tar, .pt, .safetensors)',
-      received: 'no such file or folder',
-    });
-  }
   if (!detect) {
     if (values['num-heads'] !== undefined) {
       throw new ConfigError('--num-heads', { expected: 'only when the architecture is read from the checkpoint file (no --config, no --preset)', received: String(values['num-heads']), hint: 'a --config sets model.num_heads; a --preset its own' });

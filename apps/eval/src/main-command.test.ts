@@ -4,23 +4,10 @@ import type { RunResult, runTraining } from '@vjepa/run';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli-main';
 import { runMain } from './main-command';
-import { captureIo, tempDir } from './test/fixtures';
+import { captureIo, tempDir, tinyTrainingSets } from './test/fixtures';
 
 /** A tiny training of both objectives: 32-token grid, D 32, one block, 2 steps, cpu. */
-const TINY = [
-  'data.batch_size=2',
-  'data.num_frames=4',
-  'data.crop_size=32',
-  'data.num_videos=16',
-  'model.embed_dim=32',
-  'model.depth=1',
-  'model.num_heads=2',
-  'model.pred_embed_dim=16',
-  'model.pred_depth=1',
-  'optimization.epochs=1',
-  'optimization.ipe=2',
-  'optimization.warmup=0',
-];
+const TINY = tinyTrainingSets(2);
 
 const SUITE = { trainClips: 8, testClips: 6, seeds: 2, epochs: 1, batchSize: 4 };
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './test/fixtures';
+import { tempDir, tinyTrainingSets } from './test/fixtures';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const STEPS = 120;
@@ -11,18 +11,7 @@ const STEPS = 120;
 /** Both trainings of the main command at a tiny size (32-token grid, D 32, one block), wasm, no periodic checkpoint. */
 function mainArgs(folder: string): string[] {
   const set = [
-    'data.batch_size=2',
-    'data.num_frames=4',
-    'data.crop_size=32',
-    'data.num_videos=16',
-    'model.embed_dim=32',
-    'model.depth=1',
-    'model.num_heads=2',
-    'model.pred_embed_dim=16',
-    'model.pred_depth=1',
-    'optimization.epochs=1',
-    `optimization.ipe=${STEPS}`,
-    'optimization.warmup=0',
+    ...tinyTrainingSets(STEPS),
     `logging.checkpoint_every=${10 * STEPS}`, // only the interruption saves: a lost step would show
     'logging.log_every=1',
   ];

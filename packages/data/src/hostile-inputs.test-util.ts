@@ -1,22 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { ConfigError, DataError } from '@vjepa/errors';
-import type { HostileCase } from '@vjepa/io/testing';
+import { type HostileCase, scratchFolder } from '@vjepa/io/testing';
 import { indexClips } from './index-clips';
 import { readVideoIndex } from './video-index-dataset';
 import { videoClips } from './video-clips';
 
 const CLIP = { numFrames: 4, frameStep: 1, numClips: 1, cropSize: 32 } as const;
 
-let scratchDir: string | undefined;
-
-/** A path in this module's scratch folder (see {@link removeDataHostileScratch}). */
-function scratch(name: string): string {
-  scratchDir ??= mkdtempSync(join(tmpdir(), 'vjepa-data-hostile-'));
-  return join(scratchDir, name);
-}
+const scratchFiles = scratchFolder('vjepa-data-hostile-');
+const scratch = scratchFiles.path;
+const fifo = scratchFiles.fifo;
 
 /**
  * Removes the files the rows wrote (index files, a sparse file, FIFOs).
@@ -25,15 +18,7 @@ function scratch(name: string): string {
  * afterAll(removeDataHostileScratch);
  */
 export function removeDataHostileScratch(): void {
-  if (scratchDir !== undefined) rmSync(scratchDir, { recursive: true, force: true });
-  scratchDir = undefined;
-}
-
-function fifo(name: string): string {
-  const path = scratch(name);
-  rmSync(path, { force: true });
-  execFileSync('mkfifo', [path]);
-  return path;
+  scratchFiles.remove();
 }
 
 function indexFile(name: string, text: string): string {

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError, ShapeError } from '@vjepa/errors';
 import { type StateDict, readTorchCheckpoint, readZip, selectStateDict, tensorData, writeNpy, writeTorchCheckpoint } from '@vjepa/io';
-import { type HostileCase, craftZip, deflatedZeros } from '@vjepa/io/testing';
+import { type HostileCase, craftZip, deflatedZeros, scratchFolder } from '@vjepa/io/testing';
 import { archFromConfig } from './arch';
 import { extractFeatures } from './extract';
 import { loadEncoder } from './encoder-source';
@@ -13,12 +11,9 @@ import { loadEncoder } from './encoder-source';
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/official-parity/', import.meta.url));
 const GiB = 2 ** 30;
 
-let scratchDir: string | undefined;
-
-function scratch(name: string): string {
-  scratchDir ??= mkdtempSync(join(tmpdir(), 'vjepa-eval-hostile-'));
-  return join(scratchDir, name);
-}
+const scratchFiles = scratchFolder('vjepa-eval-hostile-');
+const scratch = scratchFiles.path;
+const fifo = scratchFiles.fifo;
 
 /**
  * Removes the files the rows wrote.
@@ -27,8 +22,7 @@ function scratch(name: string): string {
  * afterAll(removeEvalHostileScratch);
  */
 export function removeEvalHostileScratch(): void {
-  if (scratchDir !== undefined) rmSync(scratchDir, { recursive: true, force: true });
-  scratchDir = undefined;
+  scratchFiles.remove();
 }
 
 /** The architecture of the official-parity fixture (its arch.json's model and data sections). */
@@ -60,13 +54,6 @@ function npyClips(name: string, shape: number[], fill: (data: Float32Array) => v
   const file = scratch(name);
   writeFileSync(file, writeNpy(tensorData('float32', shape, data)));
   return file;
-}
-
-function fifo(name: string): string {
-  const path = scratch(name);
-  rmSync(path, { force: true });
-  execFileSync('mkfifo', [path]);
-  return path;
 }
 
 /**

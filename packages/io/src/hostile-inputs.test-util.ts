@@ -1,7 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { CheckpointError, DataError, VjepaError } from '@vjepa/errors';
 import { readFileBytes } from './files';
 import { readNpy, writeNpy } from './npy';
@@ -10,6 +7,7 @@ import { readSafetensors, writeSafetensors } from './safetensors';
 import { tensorData } from './tensor-data';
 import { type CraftedZipEntry, craftZip, deflatedZeros } from './testing/craft-zip';
 import type { HostileCase } from './testing/hostile';
+import { scratchFolder } from './testing/scratch-folder';
 import { readTorchCheckpointFile } from './torch-file';
 import { openTorchCheckpoint, readTorchCheckpoint } from './torch-reader';
 import { writeTorchCheckpoint } from './torch-writer';
@@ -171,13 +169,9 @@ function craftSafetensors(header: string, data = new Uint8Array(0)): Uint8Array 
   return out;
 }
 
-let scratchDir: string | undefined;
-
-/** A path in this module's scratch folder (created on first use; see {@link removeHostileScratch}). */
-function scratch(name: string): string {
-  scratchDir ??= mkdtempSync(join(tmpdir(), 'vjepa-hostile-'));
-  return join(scratchDir, name);
-}
+const scratchFiles = scratchFolder('vjepa-hostile-');
+const scratch = scratchFiles.path;
+const fifo = scratchFiles.fifo;
 
 /**
  * Removes the files the rows wrote (a bomb checkpoint, FIFOs). Call after running the rows.
@@ -186,16 +180,7 @@ function scratch(name: string): string {
  * afterAll(removeHostileScratch);
  */
 export function removeHostileScratch(): void {
-  if (scratchDir !== undefined) rmSync(scratchDir, { recursive: true, force: true });
-  scratchDir = undefined;
-}
-
-/** A fresh FIFO (named pipe) in the scratch folder. */
-function fifo(name: string): string {
-  const path = scratch(name);
-  rmSync(path, { force: true });
-  execFileSync('mkfifo', [path]);
-  return path;
+  scratchFiles.remove();
 }
 
 /**

@@ -1,19 +1,14 @@
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError, ConfigError } from '@vjepa/errors';
-import type { HostileCase } from '@vjepa/io/testing';
+import { type HostileCase, scratchFolder } from '@vjepa/io/testing';
 import { loadConfig } from './load-config';
 import { type RunResult, runTraining } from './run-training';
 import { tinySet } from './run.test-util';
 
-let scratchDir: string | undefined;
+const scratchFiles = scratchFolder('vjepa-run-hostile-');
+const scratch = scratchFiles.dir;
 let template: Promise<string> | undefined;
-
-function scratch(): string {
-  scratchDir ??= mkdtempSync(join(tmpdir(), 'vjepa-run-hostile-'));
-  return scratchDir;
-}
 
 /**
  * Removes the run folders the rows made.
@@ -22,8 +17,7 @@ function scratch(): string {
  * afterAll(removeRunHostileScratch);
  */
 export function removeRunHostileScratch(): void {
-  if (scratchDir !== undefined) rmSync(scratchDir, { recursive: true, force: true });
-  scratchDir = undefined;
+  scratchFiles.remove();
   template = undefined;
 }
 

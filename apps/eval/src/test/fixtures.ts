@@ -37,3 +37,21 @@ export function writeVjepa2ArchConfig(dir: string, model: Record<string, unknown
   writeFileSync(file, JSON.stringify({ model: { ...arch.model, ...model }, data: arch.data }, null, 1));
   return file;
 }
+
+/** `--set` overrides of a tiny training for both objectives: 32-token grid, D 32, one block, `steps` steps, no warm-up. */
+export function tinyTrainingSets(steps: number): string[] {
+  return [
+    'data.batch_size=2',
+    'data.num_frames=4',
+    'data.crop_size=32',
+    'data.num_videos=16',
+    'model.embed_dim=32',
+    'model.depth=1',
+    'model.num_heads=2',
+    'model.pred_embed_dim=16',
+    'model.pred_depth=1',
+    'optimization.epochs=1',
+    `optimization.ipe=${steps}`,
+    'optimization.warmup=0',
+  ];
+}
