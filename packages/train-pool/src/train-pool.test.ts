@@ -45,6 +45,8 @@ describe('dataParallelSession', () => {
     expect(b).toHaveLength(4);
     expect(a.map((l) => l.clipped)).toEqual([false, false, true, true]);
     expect(b.map((l) => l.clipped)).toEqual([false, false, true, true]);
+    // replica 0's live tensors (recorded per step) stay flat once the optimizer state exists
+    expect(new Set(b.slice(1).map((l) => l.numTensors)).size, `numTensors ${b.map((l) => l.numTensors).join(', ')}`).toBe(1);
     const rel = (x: number, y: number) => Math.abs(x - y) / Math.max(1e-12, Math.abs(y));
     for (let i = 0; i < 4; i++) {
       for (const key of ['loss', 'lossJepa', 'encVar', 'encCov', 'reg', 'featureSpread']) expect(rel(b[i][key] as number, a[i][key] as number), `step ${i} ${key}`).toBeLessThan(1e-4);
