@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '@vjepa/errors';
 import type { BackendName } from './backend-choice';
 import { patchWasmForTraining, type WasmPatchOptions } from './wasm/patch';
+import { assertWasmInternals } from './wasm/internals';
+import { simdKernelsActive } from './wasm/simd/simd-kernels';
 import { WEBGPU_HINT } from './webgpu/adapter';
 import { loadWebGpuBackend, softwareRefused, webgpuDeviceInfo } from './webgpu/load-webgpu';
 import { probeWebGpuAdapter } from './webgpu/probe-adapter';
@@ -154,7 +156,9 @@ export const loadWasm: BackendLoader = async (options) => {
       : patchWasmForTraining({ ...envFused, ...(options.wasmPatches ?? {}) });
   const patches = Object.entries(state).filter(([, on]) => on).map(([k]) => k).join(', ') || 'none (stock kernels)';
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
-  return `tfjs-backend-wasm (${simd}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}), training patches: ${patches}`;
+  // the fused kernels run our wasm SIMD module (kernels.c) unless VJEPA_WASM_SIMD=0 or the runtime lacks it
+  const ours = state.fused && simdKernelsActive(assertWasmInternals(tf.backend())) ? ' (layer norm, GELU, AdamW, EMA, transposes in our wasm SIMD kernels)' : '';
+  return `tfjs-backend-wasm (${simd}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}), training patches: ${patches}${ours}`;
 };
 
 /** Loads the pure-JS cpu backend (always works; about 1 GFLOP/s on matmul). */

@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackendInternals } from '../internals';
-import { Scratch, heapF32, matmulAt, offset, output, softmaxRows, transposeAt } from './heap';
+import { Scratch, heapF32, matmulAt, offset, output, softmaxRows, transposeOn } from './heap';
 
 // Fused attention on wasm (@vjepa/vit's FUSED_ATTENTION_KERNEL / FUSED_ATTENTION_GRAD_KERNEL):
 // softmax(scale q k^T) v with the products on XNNPACK (one call per batch and head) and the softmax
@@ -28,7 +28,7 @@ function dims(q: TensorInfo, k: TensorInfo): { bh: number; m: number; n: number;
 function probabilities(backend: WasmBackendInternals, qa: number, ka: number, d: ReturnType<typeof dims>, scale: number, s: { at: number; id: number }, p: { at: number; id: number }, kT: { at: number }): void {
   const { bh, m, n, hd } = d;
   for (let b = 0; b < bh; b++) {
-    transposeAt(heapF32(backend), ka + b * n * hd, kT.at, n, hd, scale); // [hd, N]
+    transposeOn(backend, ka + b * n * hd, kT.at, n, hd, scale); // [hd, N]
     matmulAt(backend, qa + b * m * hd, kT.at, s.at + b * m * n, m, hd, n); // [M, N]
   }
   softmaxRows(backend, s.id, p.id, n, bh * m);
@@ -88,10 +88,10 @@ function backward({ inputs, backend, attrs }: Args): TensorInfo[] {
       const db = da + b * m * hd;
       const pb = p.at + b * m * n;
       const sb = s.at + b * m * n;
-      transposeAt(heapF32(backend), db, small.at, m, hd); // dO^T [hd, M]
+      transposeOn(backend, db, small.at, m, hd); // dO^T [hd, M]
       matmulAt(backend, small.at, pb, tT.at, hd, m, n); // dV^T = dO^T P  [hd, N]
-      transposeAt(heapF32(backend), tT.at, dv.at + b * n * hd, hd, n); // dV [N, hd]
-      transposeAt(heapF32(backend), vb, kT.at, n, hd); // v^T [hd, N]
+      transposeOn(backend, tT.at, dv.at + b * n * hd, hd, n); // dV [N, hd]
+      transposeOn(backend, vb, kT.at, n, hd); // v^T [hd, N]
       matmulAt(backend, db, kT.at, sb, m, hd, n); // dP = dO V^T  [M, N]
       const h = heapF32(backend);
       for (let i = 0; i < m; i++) {
@@ -106,9 +106,9 @@ function backward({ inputs, backend, attrs }: Args): TensorInfo[] {
         for (let j = 0; j < n; j++) h[pb + r + j] = h[pb + r + j] * (h[sb + r + j] - di) * scale;
       }
       matmulAt(backend, pb, kb, dq.at + b * m * hd, m, n, hd); // dQ = dS K  [M, hd]
-      transposeAt(heapF32(backend), qb, small.at, m, hd); // q^T [hd, M]
+      transposeOn(backend, qb, small.at, m, hd); // q^T [hd, M]
       matmulAt(backend, small.at, pb, tT.at, hd, m, n); // dK^T = Q^T dS  [hd, N]
-      transposeAt(heapF32(backend), tT.at, dk.at + b * n * hd, hd, n); // dK [N, hd]
+      transposeOn(backend, tT.at, dk.at + b * n * hd, hd, n); // dK [N, hd]
     }
   } finally {
     scratch.free();

@@ -1,11 +1,14 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util, util } from '@tensorflow/tfjs-core';
 import type { WasmBackendInternals } from '../internals';
+import { simdKernels } from '../simd/simd-kernels';
 import { heapF32, offset, output } from './heap';
 
 // Fused exact GELU on wasm (@vjepa/vit's FUSED_GELU_KERNEL / FUSED_GELU_GRAD_KERNEL): one pass each
 // way instead of 5 kernels forward and ~8 backward. erf is tfjs's own approximation (Abramowitz and
-// Stegun 7.1.26, the constants of backend_util), as on the cpu and WebGPU backends.
+// Stegun 7.1.26, the constants of backend_util), as on the cpu and WebGPU backends. The wasm SIMD
+// kernels of ../simd evaluate it directly in float32 lanes (exp by a Cephes polynomial); the JS
+// loops below, with their float64 tables, are the fallback.
 
 type Args = { inputs: Record<string, TensorInfo>; backend: WasmBackendInternals };
 const { ERF_P, ERF_A1, ERF_A2, ERF_A3, ERF_A4, ERF_A5 } = backend_util;
@@ -47,6 +50,11 @@ function gelu({ inputs, backend }: Args): TensorInfo {
   const y = output(backend, [...x.shape]);
   const h = heapF32(backend);
   const xa = offset(backend, x, 'VjepaGelu');
+  const simd = simdKernels(backend);
+  if (simd !== null) {
+    simd.gelu(xa * 4, y.at * 4, n);
+    return y.info;
+  }
   const { Phi } = tabulated();
   for (let i = 0; i < n; i++) {
     const a = h[xa + i];
@@ -69,6 +77,11 @@ function geluGrad({ inputs, backend }: Args): TensorInfo {
   const h = heapF32(backend);
   const xa = offset(backend, x, 'VjepaGeluGrad');
   const da = offset(backend, dy, 'VjepaGeluGrad');
+  const simd = simdKernels(backend);
+  if (simd !== null) {
+    simd.gelu_grad(xa * 4, da * 4, dx.at * 4, n);
+    return dx.info;
+  }
   const { Phi, phi } = tabulated();
   for (let i = 0; i < n; i++) {
     const a = h[xa + i];

@@ -1,12 +1,14 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
 import type { WasmBackendInternals } from '../internals';
-import { heapF32, offset, output } from './heap';
+import { simdKernels } from '../simd/simd-kernels';
+import { Scratch, heapF32, offset, output } from './heap';
 
 // Fused layer norm on wasm (@vjepa/vit's FUSED_LAYER_NORM_KERNEL / FUSED_LAYER_NORM_GRAD_KERNEL): one
 // pass over the heap per row instead of ~8 tfjs kernels forward and ~15 backward. Row statistics and
 // the column sums of the gain/bias gradients accumulate in float64 (tfjs-wasm sums sequentially in
-// float32, which drifts on long rows and many rows).
+// float32, which drifts on long rows and many rows). The wasm SIMD kernels of ../simd run them
+// (~10x faster than these JS loops); the JS loops are the fallback.
 
 type Args = { inputs: Record<string, TensorInfo>; backend: WasmBackendInternals; attrs: { eps?: number; affine?: boolean } };
 const NAME = 'VjepaLayerNorm';
@@ -23,6 +25,11 @@ function forward({ inputs, backend, attrs }: Args): TensorInfo[] {
   const xa = offset(backend, x, NAME);
   const ga = affine ? offset(backend, gamma, NAME) : -1;
   const ba = affine ? offset(backend, beta, NAME) : -1;
+  const simd = simdKernels(backend);
+  if (simd !== null) {
+    simd.layer_norm(xa * 4, ga * 4, ba * 4, y.at * 4, stats.at * 4, rows, d, eps, affine ? 1 : 0);
+    return [y.info, stats.info];
+  }
   for (let r = 0; r < rows; r++) {
     const xr = xa + r * d;
     const yr = y.at + r * d;
@@ -56,6 +63,17 @@ function backward({ inputs, backend, attrs }: Args): TensorInfo[] {
   const sa = offset(backend, stats, `${NAME}Grad`);
   const da = offset(backend, dy, `${NAME}Grad`);
   const ga = affine ? offset(backend, gamma, `${NAME}Grad`) : -1;
+  const simd = simdKernels(backend);
+  if (simd !== null) {
+    const scratch = new Scratch(backend);
+    try {
+      const colsum = scratch.alloc(4 * d); // 2 d float64
+      simd.layer_norm_grad(xa * 4, sa * 4, da * 4, ga * 4, dx.at * 4, affine ? dg!.at * 4 : 0, affine ? db!.at * 4 : 0, colsum.at * 4, rows, d, affine ? 1 : 0);
+    } finally {
+      scratch.free();
+    }
+    return affine ? [dx.info, dg!.info, db!.info] : [dx.info];
+  }
   const colG = new Float64Array(affine ? d : 0);
   const colB = new Float64Array(affine ? d : 0);
   const xhat = new Float64Array(d);

@@ -1,7 +1,8 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
 import { tensorData, type WasmBackendInternals } from '../internals';
-import { Scratch, heapF32, matmulAt, offset, output, transposeAt } from './heap';
+import { simdKernels } from '../simd/simd-kernels';
+import { Scratch, heapF32, matmulAt, offset, output, transposeOn } from './heap';
 
 // Fused linear layer on wasm (@vjepa/vit's FUSED_LINEAR_KERNEL / FUSED_LINEAR_GRAD_KERNEL):
 // y = x W^T + b over the last axis with PyTorch's [out, in] weight, any leading axes, as one XNNPACK
@@ -37,7 +38,7 @@ function forward({ inputs, backend }: Args): TensorInfo {
   const scratch = new Scratch(backend);
   try {
     const wT = scratch.alloc(inDim * outDim); // [in, out]
-    transposeAt(heapF32(backend), offset(backend, weight, NAME), wT.at, outDim, inDim);
+    transposeOn(backend, offset(backend, weight, NAME), wT.at, outDim, inDim);
     offset(backend, x, NAME);
     const xId = tensorData(backend, x, NAME).id;
     const biasId = bias === undefined ? 0 : tensorData(backend, bias, NAME).id;
@@ -63,9 +64,13 @@ function backward({ inputs, backend, attrs }: Args): TensorInfo[] {
     const wa = offset(backend, weight, `${NAME}Grad`);
     const da = offset(backend, dy, `${NAME}Grad`);
     matmulAt(backend, da, wa, dx.at, rows, outDim, inDim); // dx = dy W  [M, in]
-    transposeAt(heapF32(backend), da, dyT.at, rows, outDim);
+    transposeOn(backend, da, dyT.at, rows, outDim);
     matmulAt(backend, dyT.at, xa, dw.at, outDim, rows, inDim); // dW = dy^T x  [out, in]
-    if (db !== null) {
+    const simd = simdKernels(backend);
+    if (db !== null && simd !== null) {
+      const colsum = scratch.alloc(2 * outDim); // outDim float64
+      simd.column_sums(da * 4, db.at * 4, colsum.at * 4, rows, outDim); // the same sums, row by row, in float64
+    } else if (db !== null) {
       const h = heapF32(backend);
       for (let o = 0; o < outDim; o++) {
         let s = 0;
