@@ -1,7 +1,9 @@
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { BatchMatMul, Transpose, broadcast_util, getKernel, util } from '@tensorflow/tfjs-core';
 import { BackendError } from '@vjepa/errors';
+import { isSmallMatMul } from './fused/heap';
 import { borrowTensorId, tensorData, type WasmBackendInternals } from './internals';
+import { simdKernels } from './simd/simd-kernels';
 
 type RawMatMul = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, transposeA: boolean, transposeB: boolean, outId: number) => void;
 
@@ -62,7 +64,10 @@ function swapLastTwo(backend: WasmBackendInternals, x: TensorInfo, shape3d: numb
  *  - materialises transposed operands with the wasm Transpose kernel (O(size), cheap next to O(MNK));
  *  - when b has batch 1, folds a's batch into its rows: one [batchA*M, K] @ [K, N] call;
  *  - otherwise runs one XNNPACK call per (broadcast) batch slice on borrowed zero-copy views of a, b
- *    and out.
+ *    and out;
+ *  - small products (M K N up to {@link isSmallMatMul}'s bound, the fast case included) go to our
+ *    wasm SIMD kernel instead, slice by slice on the heap: an XNNPACK call costs 50-350 us of set-up
+ *    there, the arithmetic 10-20.
  * Results equal the stock kernel's up to float summation order.
  */
 export function makeBatchMatMulWasm(original: KernelFunc): KernelFunc {
@@ -74,13 +79,14 @@ export function makeBatchMatMulWasm(original: KernelFunc): KernelFunc {
     const bRank = b.shape.length;
     const batchA = util.sizeFromShape(a.shape.slice(0, -2));
     const batchB = util.sizeFromShape(b.shape.slice(0, -2));
-    if ((batchA === 1 && batchB === 1 && !transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-      return original(args as never); // the fast case, or one the original rejects with its own message
-    }
     const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
     const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
     const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
     const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
+    const simd = isSmallMatMul(m, k, n) ? simdKernels(backend) : null;
+    if ((simd === null && batchA === 1 && batchB === 1 && !transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+      return original(args as never); // the fast case, or one the original rejects with its own message
+    }
     if (k !== kB) {
       throw new BackendError('BatchMatMul on wasm', {
         expected: 'inner dimensions to match',
@@ -98,13 +104,20 @@ export function makeBatchMatMulWasm(original: KernelFunc): KernelFunc {
       const outData = tensorData(backend, out, 'BatchMatMul');
       const aData = tensorData(backend, aT, 'BatchMatMul');
       const bData = tensorData(backend, bT, 'BatchMatMul');
-      if (batchB === 1) {
+      if (batchB === 1 && simd === null) {
         // [batchA, M, K] is [batchA*M, K] in memory, and out [batchA, M, N] is [batchA*M, N].
         fastMatMul(backend, aData.id, bData.id, outData.id, batchA * m, k, n);
         return out;
       }
       const aIndex = broadcastIndex(a.shape.slice(0, -2), outBatchDims);
       const bIndex = broadcastIndex(b.shape.slice(0, -2), outBatchDims);
+      if (simd !== null) {
+        // small products: our SIMD kernel on the heap, no library call per slice
+        for (let i = 0; i < batch; i++) {
+          simd.matmul_small(aData.memoryOffset + 4 * aIndex(i) * m * k, bData.memoryOffset + 4 * bIndex(i) * k * n, outData.memoryOffset + 4 * i * m * n, m, k, n);
+        }
+        return out;
+      }
       for (let i = 0; i < batch; i++) {
         const [aId, releaseA] = batchA === 1 ? [aData.id, () => {}] : borrowTensorId(backend, m * k, aData.memoryOffset + 4 * aIndex(i) * m * k);
         const [bId, releaseB] = borrowTensorId(backend, k * n, bData.memoryOffset + 4 * bIndex(i) * k * n);

@@ -296,3 +296,82 @@ void ema(const float *t, const float *online, float *out, int n, float momentum,
   for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(t + i), mo), wasm_f32x4_mul(wasm_v128_load(online + i), re)));
   for (; i < n; i++) out[i] = t[i] * momentum + online[i] * rest;
 }
+
+// ---- out[m, n] = a[m, k] b[k, n] (row-major) for the small products where a library call costs
+// more than the arithmetic: 4 x 8 register blocks, the k sum in order.
+EXPORT(matmul_small)
+void matmul_small(const float *a, const float *b, float *out, int m, int k, int n) {
+  int i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const float *a0 = a + (long)i * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
+    float *o0 = out + (long)i * n, *o1 = o0 + n, *o2 = o1 + n, *o3 = o2 + n;
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+      f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      for (int t = 0; t < k; t++) {
+        const float *br = b + (long)t * n + j;
+        f4 b0 = wasm_v128_load(br), b1 = wasm_v128_load(br + 4);
+        f4 x0 = wasm_f32x4_splat(a0[t]), x1 = wasm_f32x4_splat(a1[t]), x2 = wasm_f32x4_splat(a2[t]), x3 = wasm_f32x4_splat(a3[t]);
+        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, b0));
+        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, b1));
+        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, b0));
+        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, b1));
+        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x2, b0));
+        c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x2, b1));
+        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x3, b0));
+        c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x3, b1));
+      }
+      wasm_v128_store(o0 + j, c00);
+      wasm_v128_store(o0 + j + 4, c01);
+      wasm_v128_store(o1 + j, c10);
+      wasm_v128_store(o1 + j + 4, c11);
+      wasm_v128_store(o2 + j, c20);
+      wasm_v128_store(o2 + j + 4, c21);
+      wasm_v128_store(o3 + j, c30);
+      wasm_v128_store(o3 + j + 4, c31);
+    }
+    for (; j + 4 <= n; j += 4) {
+      f4 c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
+      for (int t = 0; t < k; t++) {
+        f4 bv = wasm_v128_load(b + (long)t * n + j);
+        c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_f32x4_splat(a0[t]), bv));
+        c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(wasm_f32x4_splat(a1[t]), bv));
+        c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(wasm_f32x4_splat(a2[t]), bv));
+        c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(wasm_f32x4_splat(a3[t]), bv));
+      }
+      wasm_v128_store(o0 + j, c0);
+      wasm_v128_store(o1 + j, c1);
+      wasm_v128_store(o2 + j, c2);
+      wasm_v128_store(o3 + j, c3);
+    }
+    for (; j < n; j++) {
+      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (int t = 0; t < k; t++) {
+        float bv = b[(long)t * n + j];
+        s0 += a0[t] * bv;
+        s1 += a1[t] * bv;
+        s2 += a2[t] * bv;
+        s3 += a3[t] * bv;
+      }
+      o0[j] = s0;
+      o1[j] = s1;
+      o2[j] = s2;
+      o3[j] = s3;
+    }
+  }
+  for (; i < m; i++) {
+    const float *ar = a + (long)i * k;
+    float *o = out + (long)i * n;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      f4 c = wasm_f32x4_splat(0);
+      for (int t = 0; t < k; t++) c = wasm_f32x4_add(c, wasm_f32x4_mul(wasm_f32x4_splat(ar[t]), wasm_v128_load(b + (long)t * n + j)));
+      wasm_v128_store(o + j, c);
+    }
+    for (; j < n; j++) {
+      float s = 0;
+      for (int t = 0; t < k; t++) s += ar[t] * b[(long)t * n + j];
+      o[j] = s;
+    }
+  }
+}

@@ -122,6 +122,26 @@ describe('wasm SIMD kernels (kernels.c on the tfjs heap)', () => {
     }
   });
 
+  it('small matrix products (every row and column tail of the 4x8 blocks, batched and broadcast), against cpu', async () => {
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [3, 7, 5],
+      [4, 3, 8],
+      [5, 9, 13],
+      [9, 16, 12],
+    ]) {
+      const f = () => {
+        const a = tf.tensor(seededValues(2 * m * k, m), [2, m, k]);
+        const b = tf.tensor(seededValues(k * n, n), [k, n]);
+        const b2 = tf.tensor(seededValues(2 * n * k, k), [2, n, k]);
+        return [tf.matMul(a, b), tf.matMul(a, b2, false, true), tf.matMul(tf.reshape(a, [2 * m, k]), b)];
+      };
+      const cpu = await runOn('cpu', f);
+      const wasm = await runOn('wasm', f);
+      cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i]), `[${m}, ${k}] x [${k}, ${n}], case ${i}`).toBeLessThan(1e-5));
+    }
+  });
+
   it('leave no tensors behind', () => {
     const x = tf.tensor(seededValues(6 * 10, 3), [6, 10]);
     const g = tf.ones([10]);

@@ -22,6 +22,7 @@ export interface SimdKernels {
   column_sums(src: number, out: number, colsum: number, rows: number, cols: number): void;
   adamw(p: number, g: number, m: number, v: number, po: number, mo: number, vo: number, n: number, decay: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, bc2Sqrt: number, eps: number): void;
   ema(t: number, online: number, out: number, n: number, momentum: number, rest: number): void;
+  matmul_small(a: number, b: number, out: number, m: number, k: number, n: number): void;
 }
 
 // the part of the WebAssembly global used here (the packages' type libraries do not include it)
