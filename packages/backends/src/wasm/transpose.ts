@@ -1,6 +1,7 @@
 import type { KernelConfig, KernelFunc, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
-import type { WasmBackendInternals } from './internals';
+import { tensorData, type WasmBackendInternals } from './internals';
+import { simdKernels } from './simd/simd-kernels';
 
 /** Runs shorter than this go to the stock kernel: copying them one by one from JS costs more. */
 const MIN_RUN = 16;
@@ -56,12 +57,23 @@ export function makeTransposeWasm(original: KernelFunc): KernelFunc {
       return { ...out, shape: outShape };
     }
     const out = backend.makeOutput(outShape, x.dtype);
-    const outVals = backend.typedArrayFromHeap(out);
-    const xVals = backend.typedArrayFromHeap(x);
     const run = shape[r - 1];
     const strides = util.computeStrides(shape); // input strides of the reduced shape
     const outer = perm.slice(0, r - 1).map((p) => shape[p]); // output's outer dims
     const step = perm.slice(0, r - 1).map((p) => strides[p]); // input stride of each
+    const simd = outer.length <= 4 && x.dtype !== 'bool' ? simdKernels(backend) : null;
+    if (simd !== null) {
+      // the same copies in our wasm SIMD kernel (4-byte values), outer axes padded to 4
+      const pad = 4 - outer.length;
+      const o = [...new Array<number>(pad).fill(1), ...outer];
+      const st = [...new Array<number>(pad).fill(0), ...step];
+      const xAt = tensorData(backend, x, 'Transpose').memoryOffset;
+      const outAt = tensorData(backend, out, 'Transpose').memoryOffset;
+      simd.copy_runs(xAt, outAt, run, o[0], o[1], o[2], o[3], st[0], st[1], st[2], st[3]);
+      return out;
+    }
+    const outVals = backend.typedArrayFromHeap(out);
+    const xVals = backend.typedArrayFromHeap(x);
     const idx = new Array<number>(r - 1).fill(0);
     const numRuns = util.sizeFromShape(outer);
     let src = 0;

@@ -375,3 +375,20 @@ void matmul_small(const float *a, const float *b, float *out, int m, int k, int 
     }
   }
 }
+
+// ---- the runs of a transpose that keeps the innermost axis: for every output position (i0..i3) of the
+// outer axes, in order, copy `run` 4-byte values from src + i0 s0 + i1 s1 + i2 s2 + i3 s3 (strides in
+// elements) to the next place in dst. Up to 4 outer axes (pad with size 1, stride 0).
+EXPORT(copy_runs)
+void copy_runs(const float *src, float *dst, int run, int o0, int o1, int o2, int o3, int s0, int s1, int s2, int s3) {
+  for (int i0 = 0; i0 < o0; i0++)
+    for (int i1 = 0; i1 < o1; i1++)
+      for (int i2 = 0; i2 < o2; i2++)
+        for (int i3 = 0; i3 < o3; i3++) {
+          const float *s = src + (long)i0 * s0 + (long)i1 * s1 + (long)i2 * s2 + (long)i3 * s3;
+          int j = 0;
+          for (; j + 4 <= run; j += 4) wasm_v128_store(dst + j, wasm_v128_load(s + j));
+          for (; j < run; j++) dst[j] = s[j];
+          dst += run;
+        }
+}
