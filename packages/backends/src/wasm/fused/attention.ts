@@ -1,5 +1,6 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackendInternals } from '../internals';
+import { simdKernels } from '../simd/simd-kernels';
 import { Scratch, heapF32, matmulAt, offset, output, softmaxRows, transposeOn } from './heap';
 
 // Fused attention on wasm (@vjepa/vit's FUSED_ATTENTION_KERNEL / FUSED_ATTENTION_GRAD_KERNEL):
@@ -49,6 +50,11 @@ function forward({ inputs, backend, attrs }: Args): TensorInfo[] {
     probabilities(backend, qa, ka, d, attrs.scale, s, p, kT);
     for (let b = 0; b < bh; b++) matmulAt(backend, p.at + b * m * n, va + b * n * hd, out.at + b * m * hd, m, n, hd); // [M, hd]
     // lse = s_j - log p_j at the row's largest score (where p_j >= 1/N: no underflow)
+    const simd = simdKernels(backend);
+    if (simd !== null) {
+      simd.attention_lse(s.at * 4, p.at * 4, lse.at * 4, bh * m, n);
+      return [out.info, lse.info];
+    }
     const h = heapF32(backend);
     for (let r = 0; r < bh * m; r++) {
       const row = r * n;
@@ -79,6 +85,7 @@ function backward({ inputs, backend, attrs }: Args): TensorInfo[] {
     const tT = scratch.alloc(hd * n); // dV^T / dK^T [hd, N]
     const rowD = new Float64Array(m);
     const [qa, ka, va, oa, da] = [q, k, v, out, dy].map((t) => offset(backend, t, `${NAME}Grad`));
+    const simd = simdKernels(backend);
     probabilities(backend, qa, ka, d, scale, s, p, kT);
     for (let b = 0; b < bh; b++) {
       const qb = qa + b * m * hd;
@@ -93,18 +100,8 @@ function backward({ inputs, backend, attrs }: Args): TensorInfo[] {
       transposeOn(backend, tT.at, dv.at + b * n * hd, hd, n); // dV [N, hd]
       transposeOn(backend, vb, kT.at, n, hd); // v^T [hd, N]
       matmulAt(backend, db, kT.at, sb, m, hd, n); // dP = dO V^T  [M, N]
-      const h = heapF32(backend);
-      for (let i = 0; i < m; i++) {
-        let acc = 0;
-        for (let j = 0; j < hd; j++) acc += h[db + i * hd + j] * h[ob + i * hd + j];
-        rowD[i] = acc;
-      }
-      // dS = P * (dP - rowsum(dO * O)), times the score scale, written over P
-      for (let i = 0; i < m; i++) {
-        const r = i * n;
-        const di = rowD[i];
-        for (let j = 0; j < n; j++) h[pb + r + j] = h[pb + r + j] * (h[sb + r + j] - di) * scale;
-      }
+      if (simd !== null) simd.attention_ds(pb * 4, sb * 4, db * 4, ob * 4, m, n, hd, scale);
+      else dsInPlace(heapF32(backend), pb, sb, db, ob, m, n, hd, scale, rowD);
       matmulAt(backend, pb, kb, dq.at + b * m * hd, m, n, hd); // dQ = dS K  [M, hd]
       transposeOn(backend, qb, small.at, m, hd); // q^T [hd, M]
       matmulAt(backend, small.at, pb, tT.at, hd, m, n); // dK^T = Q^T dS  [hd, N]
@@ -114,6 +111,23 @@ function backward({ inputs, backend, attrs }: Args): TensorInfo[] {
     scratch.free();
   }
   return [dq.info, dk.info, dv.info];
+}
+
+/**
+ * dS = P * (dP - rowsum(dO * O)) * scale for one head, written over P (the JS fallback of the SIMD
+ * module's attention_ds): row sums in float64, each element in float64.
+ */
+function dsInPlace(h: Float32Array, pb: number, sb: number, db: number, ob: number, m: number, n: number, hd: number, scale: number, rowD: Float64Array): void {
+  for (let i = 0; i < m; i++) {
+    let acc = 0;
+    for (let j = 0; j < hd; j++) acc += h[db + i * hd + j] * h[ob + i * hd + j];
+    rowD[i] = acc;
+  }
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    const di = rowD[i];
+    for (let j = 0; j < n; j++) h[pb + r + j] = h[pb + r + j] * (h[sb + r + j] - di) * scale;
+  }
 }
 
 /**

@@ -392,3 +392,46 @@ void copy_runs(const float *src, float *dst, int run, int o0, int o1, int o2, in
           dst += run;
         }
 }
+
+// ---- natural log in float64 for positive finite x: x = 2^e m, m in [sqrt(1/2), sqrt(2)),
+// log m = 2 atanh((m - 1) / (m + 1)) by its series to z^19 (|z| <= 0.1716: error below 1e-15).
+static double log64(double x) {
+  unsigned long long bits = __builtin_bit_cast(unsigned long long, x);
+  int e = (int)((bits >> 52) & 0x7ff) - 1023;
+  double m = __builtin_bit_cast(double, (bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    e += 1;
+  }
+  double z = (m - 1) / (m + 1), z2 = z * z;
+  double s = 1.0 / 19;
+  for (int k = 17; k >= 1; k -= 2) s = s * z2 + 1.0 / k;
+  return e * 0.6931471805599453 + 2 * z * s;
+}
+
+// ---- attention's log-sum-exp per row from its scores s and probabilities p (rows x n):
+// lse = s_j - log p_j at the row's largest score (the largest p: no underflow), in float64.
+EXPORT(attention_lse)
+void attention_lse(const float *s, const float *p, float *lse, int rows, int n) {
+  for (int r = 0; r < rows; r++) {
+    const float *sr = s + (long)r * n, *pr = p + (long)r * n;
+    int best = 0;
+    for (int j = 1; j < n; j++)
+      if (sr[j] > sr[best]) best = j;
+    lse[r] = (float)((double)sr[best] - log64((double)pr[best]));
+  }
+}
+
+// ---- attention backward, one head: d_i = sum_j dO[i, j] O[i, j] (float64), then
+// dS = P * (dP - d_i) * scale written over P (m x n), in float64 per element.
+EXPORT(attention_ds)
+void attention_ds(float *p, const float *dp, const float *dout, const float *out, int m, int n, int hd, double scale) {
+  for (int i = 0; i < m; i++) {
+    const float *a = dout + (long)i * hd, *b = out + (long)i * hd;
+    double d = 0;
+    for (int j = 0; j < hd; j++) d += (double)a[j] * (double)b[j];
+    float *pr = p + (long)i * n;
+    const float *sr = dp + (long)i * n;
+    for (int j = 0; j < n; j++) pr[j] = (float)((double)pr[j] * ((double)sr[j] - d) * scale);
+  }
+}
