@@ -65,7 +65,7 @@ function swapLastTwo(backend: WasmBackendInternals, x: TensorInfo, shape3d: numb
  *  - when b has batch 1, folds a's batch into its rows: one [batchA*M, K] @ [K, N] call;
  *  - otherwise runs one XNNPACK call per (broadcast) batch slice on borrowed zero-copy views of a, b
  *    and out;
- *  - small products (M K N up to {@link isSmallMatMul}'s bound, the fast case included) go to our
+ *  - small products (M K N within {@link isSmallMatMul}'s bound, the fast case included) go to our
  *    wasm SIMD kernel instead, slice by slice on the heap: an XNNPACK call costs 50-350 us of set-up
  *    there, the arithmetic 10-20.
  * Results equal the stock kernel's up to float summation order.
@@ -114,7 +114,7 @@ export function makeBatchMatMulWasm(original: KernelFunc): KernelFunc {
       if (simd !== null) {
         // small products: our SIMD kernel on the heap, no library call per slice
         for (let i = 0; i < batch; i++) {
-          simd.matmul_small(aData.memoryOffset + 4 * aIndex(i) * m * k, bData.memoryOffset + 4 * bIndex(i) * k * n, outData.memoryOffset + 4 * i * m * n, m, k, n);
+          simd.matmul_small(aData.memoryOffset + 4 * aIndex(i) * m * k, bData.memoryOffset + 4 * bIndex(i) * k * n, 0, outData.memoryOffset + 4 * i * m * n, m, k, n);
         }
         return out;
       }

@@ -71,7 +71,7 @@ const shape3 = (a: number, b: number) => new Uint8Array(new Int32Array([1, a, b]
  */
 export function matmulAt(backend: WasmBackendInternals, aAt: number, bAt: number, outAt: number, m: number, k: number, n: number): void {
   const simd = isSmallMatMul(m, k, n) ? simdKernels(backend) : null;
-  if (simd !== null) return simd.matmul_small(aAt * 4, bAt * 4, outAt * 4, m, k, n);
+  if (simd !== null) return simd.matmul_small(aAt * 4, bAt * 4, 0, outAt * 4, m, k, n);
   let fn = rawMatMuls.get(backend);
   if (fn === undefined) {
     fn = backend.wasm.cwrap(BatchMatMul, null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as RawMatMul;
@@ -90,15 +90,16 @@ export function matmulAt(backend: WasmBackendInternals, aAt: number, bAt: number
 }
 
 /**
- * Whether an `[m, k] x [k, n]` product goes to the wasm SIMD kernel rather than XNNPACK: up to 2^22
- * multiply-adds (e.g. 128 x 96 x 128), where XNNPACK's per-call set-up (50-350 us measured) costs
- * more than the arithmetic and our 4x8-blocked kernel runs as fast (15-17 GFLOP/s on one core).
+ * Whether an `[m, k] x [k, n]` product goes to the wasm SIMD kernel rather than XNNPACK: up to 2^23
+ * multiply-adds (e.g. 256 x 96 x 256), where XNNPACK's per-call set-up (50-350 us measured) costs
+ * as much as the arithmetic or more and our 4x8-blocked kernel runs as fast (14-17 GFLOP/s on one
+ * core, measured from 64 x 24 x 64 to 256 x 96 x 256).
  *
  * @example
  * isSmallMatMul(64, 24, 64); // true: an attention head
  */
 export function isSmallMatMul(m: number, k: number, n: number): boolean {
-  return m * k * n <= 1 << 22;
+  return m * k * n <= 1 << 23;
 }
 
 type RawSoftmax = (xId: number, outId: number, channels: number, batch: number) => void;

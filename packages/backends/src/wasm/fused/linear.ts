@@ -2,7 +2,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import { util } from '@tensorflow/tfjs-core';
 import { tensorData, type WasmBackendInternals } from '../internals';
 import { simdKernels } from '../simd/simd-kernels';
-import { Scratch, heapF32, matmulAt, offset, output, transposeOn } from './heap';
+import { Scratch, heapF32, isSmallMatMul, matmulAt, offset, output, transposeOn } from './heap';
 
 // Fused linear layer on wasm (@vjepa/vit's FUSED_LINEAR_KERNEL / FUSED_LINEAR_GRAD_KERNEL):
 // y = x W^T + b over the last axis with PyTorch's [out, in] weight, any leading axes, as one XNNPACK
@@ -39,7 +39,14 @@ function forward({ inputs, backend }: Args): TensorInfo {
   try {
     const wT = scratch.alloc(inDim * outDim); // [in, out]
     transposeOn(backend, offset(backend, weight, NAME), wT.at, outDim, inDim);
-    offset(backend, x, NAME);
+    const xAt = offset(backend, x, NAME);
+    const simd = isSmallMatMul(rows, inDim, outDim) ? simdKernels(backend) : null;
+    if (simd !== null) {
+      // a small layer: our SIMD kernel, accumulators started from the bias as in XNNPACK
+      const biasAt = bias === undefined ? 0 : offset(backend, bias, NAME) * 4;
+      simd.matmul_small(xAt * 4, wT.at * 4, biasAt, y.at * 4, rows, inDim, outDim);
+      return y.info;
+    }
     const xId = tensorData(backend, x, NAME).id;
     const biasId = bias === undefined ? 0 : tensorData(backend, bias, NAME).id;
     const yId = tensorData(backend, y.info, NAME).id;

@@ -297,17 +297,21 @@ void ema(const float *t, const float *online, float *out, int n, float momentum,
   for (; i < n; i++) out[i] = t[i] * momentum + online[i] * rest;
 }
 
-// ---- out[m, n] = a[m, k] b[k, n] (row-major) for the small products where a library call costs
-// more than the arithmetic: 4 x 8 register blocks, the k sum in order.
+// ---- out[m, n] = a[m, k] b[k, n] (+ bias[n] when bias is not 0), row-major, for the small products
+// where a library call costs more than the arithmetic: 4 x 8 register blocks started from the bias
+// (as XNNPACK's GEMMs do), the k sum in order.
+static inline f4 bias4(const float *bias, int j) { return bias ? wasm_v128_load(bias + j) : wasm_f32x4_splat(0); }
+static inline float bias1(const float *bias, int j) { return bias ? bias[j] : 0.0f; }
+
 EXPORT(matmul_small)
-void matmul_small(const float *a, const float *b, float *out, int m, int k, int n) {
+void matmul_small(const float *a, const float *b, const float *bias, float *out, int m, int k, int n) {
   int i = 0;
   for (; i + 4 <= m; i += 4) {
     const float *a0 = a + (long)i * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
     float *o0 = out + (long)i * n, *o1 = o0 + n, *o2 = o1 + n, *o3 = o2 + n;
     int j = 0;
     for (; j + 8 <= n; j += 8) {
-      f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      f4 c00 = bias4(bias, j), c01 = bias4(bias, j + 4), c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
       for (int t = 0; t < k; t++) {
         const float *br = b + (long)t * n + j;
         f4 b0 = wasm_v128_load(br), b1 = wasm_v128_load(br + 4);
@@ -331,7 +335,7 @@ void matmul_small(const float *a, const float *b, float *out, int m, int k, int 
       wasm_v128_store(o3 + j + 4, c31);
     }
     for (; j + 4 <= n; j += 4) {
-      f4 c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
+      f4 c0 = bias4(bias, j), c1 = c0, c2 = c0, c3 = c0;
       for (int t = 0; t < k; t++) {
         f4 bv = wasm_v128_load(b + (long)t * n + j);
         c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_f32x4_splat(a0[t]), bv));
@@ -345,7 +349,7 @@ void matmul_small(const float *a, const float *b, float *out, int m, int k, int 
       wasm_v128_store(o3 + j, c3);
     }
     for (; j < n; j++) {
-      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      float s0 = bias1(bias, j), s1 = s0, s2 = s0, s3 = s0;
       for (int t = 0; t < k; t++) {
         float bv = b[(long)t * n + j];
         s0 += a0[t] * bv;
@@ -364,12 +368,12 @@ void matmul_small(const float *a, const float *b, float *out, int m, int k, int 
     float *o = out + (long)i * n;
     int j = 0;
     for (; j + 4 <= n; j += 4) {
-      f4 c = wasm_f32x4_splat(0);
+      f4 c = bias4(bias, j);
       for (int t = 0; t < k; t++) c = wasm_f32x4_add(c, wasm_f32x4_mul(wasm_f32x4_splat(ar[t]), wasm_v128_load(b + (long)t * n + j)));
       wasm_v128_store(o + j, c);
     }
     for (; j < n; j++) {
-      float s = 0;
+      float s = bias1(bias, j);
       for (int t = 0; t < k; t++) s += ar[t] * b[(long)t * n + j];
       o[j] = s;
     }

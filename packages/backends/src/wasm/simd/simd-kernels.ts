@@ -7,8 +7,9 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm';
 // reference the tests compare against).
 
 /**
- * The exports of kernels.c. Pointers are byte offsets into the backend's heap; `colsum` arguments
- * are float64 scratch of the stated size, 8-byte aligned.
+ * The exports of kernels.c. Pointers are byte offsets into the backend's heap (0 for an absent
+ * optional one, e.g. matmul_small's bias); `colsum` arguments are float64 scratch of the stated
+ * size, 8-byte aligned.
  *
  * @example
  * simd.gelu(xPtr, yPtr, n);
@@ -22,7 +23,7 @@ export interface SimdKernels {
   column_sums(src: number, out: number, colsum: number, rows: number, cols: number): void;
   adamw(p: number, g: number, m: number, v: number, po: number, mo: number, vo: number, n: number, decay: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, bc2Sqrt: number, eps: number): void;
   ema(t: number, online: number, out: number, n: number, momentum: number, rest: number): void;
-  matmul_small(a: number, b: number, out: number, m: number, k: number, n: number): void;
+  matmul_small(a: number, b: number, bias: number, out: number, m: number, k: number, n: number): void;
   attention_lse(s: number, p: number, lse: number, rows: number, n: number): void;
   attention_ds(p: number, dp: number, dout: number, out: number, m: number, n: number, hd: number, scale: number): void;
   copy_runs(src: number, dst: number, run: number, o0: number, o1: number, o2: number, o3: number, s0: number, s1: number, s2: number, s3: number): void;
