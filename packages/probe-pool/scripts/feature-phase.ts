@@ -18,11 +18,18 @@ const threads = Number(jobsText);
 const scratch = mkdtempSync(join(tmpdir(), 'vjepa-feature-phase-'));
 const jobsIn = async (name: string): Promise<FeatureJob[]> => suiteFeatureJobs({ run, pixelRun: `${run}-pixels`, cacheDir: join(scratch, name) });
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+/** Wall seconds of `f`, and the CPU seconds of this process meanwhile (its worker threads included). */
+const cpu: number[] = [];
 const seconds = async (f: () => Promise<unknown>): Promise<number> => {
   const t = performance.now();
+  const c = process.cpuUsage();
   await f();
+  const used = process.cpuUsage(c);
+  cpu.push((used.user + used.system) / 1e6);
   return (performance.now() - t) / 1000;
 };
+/** `cores used` of the last timing: CPU seconds over wall seconds (2 on two idle cores for a 2-worker pool). */
+const cores = (wall: number) => `${cpu[cpu.length - 1].toFixed(1)} CPU s, ${(cpu[cpu.length - 1] / wall).toFixed(2)} cores`;
 const files = (dir: string) => new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f))]));
 const same = (a: Map<string, Buffer>, b: Map<string, Buffer>) => a.size === b.size && [...a].every(([k, v]) => b.get(k)?.equals(v) === true);
 
@@ -33,18 +40,19 @@ const controls = (js: FeatureJob[]) => js.filter((j) => j.encoder === 'random-in
 
 // 1. in process: the suite's feature phase of today's main (all 8 passes, one after the other)
 const here = await seconds(() => computeFeatureJobs(all));
+const hereCores = cores(here);
 const hereControls = await seconds(() => computeFeatureJobs(controls(all).map((j) => ({ ...j, cacheDir: join(scratch, 'controls-here') }))));
-console.log(`in process, 8 passes: ${here.toFixed(1)} s (of which the random-init control's 2 passes, timed again alone: ${hereControls.toFixed(1)} s); load ${load()}`);
+console.log(`in process, 8 passes: ${here.toFixed(1)} s, ${hereCores} (of which the random-init control's 2 passes, timed again alone: ${hereControls.toFixed(1)} s); load ${load()}`);
 
 // 2. the pool as main --jobs 2 runs it: the random-init passes already in the cache (the child's), the other 6 on the pool
 const pooled = await jobsIn('pool');
 await computeFeatureJobs(controls(pooled)); // what the child does on its own core during the V-JEPA training
 const pool6 = await seconds(() => runFeaturePool(pooled, { jobs: threads, backend: poolBackend()! }));
-console.log(`pool (${threads} workers), 6 passes + 2 cache hits (main --jobs 2): ${pool6.toFixed(1)} s; load ${load()}`);
+console.log(`pool (${threads} workers), 6 passes + 2 cache hits (main --jobs 2): ${pool6.toFixed(1)} s, ${cores(pool6)}; load ${load()}`);
 
 // 3. the pool with nothing cached (suite --jobs 2)
 const pool8 = await seconds(async () => runFeaturePool(await jobsIn('pool-all'), { jobs: threads, backend: poolBackend()! }));
-console.log(`pool (${threads} workers), 8 passes (suite --jobs 2): ${pool8.toFixed(1)} s; load ${load()}`);
+console.log(`pool (${threads} workers), 8 passes (suite --jobs 2): ${pool8.toFixed(1)} s, ${cores(pool8)}; load ${load()}`);
 
 const identical = same(files(join(scratch, 'here')), files(join(scratch, 'pool'))) && same(files(join(scratch, 'here')), files(join(scratch, 'pool-all')));
 console.log(`cache files byte-identical in process / pool: ${identical}`);
