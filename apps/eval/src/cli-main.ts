@@ -1,8 +1,9 @@
 import { ConfigError, VjepaError } from '@vjepa/errors';
 import { type ClipLayout, type EvalArch, type ProbeDataset, type ProbeKind, SUITE_DEFAULTS, classifyWithProbe, extractFeatures, extractMasked, probeSets, runProbeEval, runSuite } from '@vjepa/eval';
-import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
+import { defaultJobs, featurePoolRunner, probePoolRunner } from '@vjepa/probe-pool';
 import { type CommandFlags, checkRunFits, mainRunConfig, parseCommandLine, unknownCommandError } from '@vjepa/run';
 import { ENCODER_OPTIONS, archFromOptions, checkPath, choice, int, need, officialConfig, setupBackendFromOptions, str, type OptionValues } from './cli-common';
+import { parseFeatureJobs } from './control-features';
 import { DETECT_OPTIONS, encoderAndArch, optionalInt } from './encoder-choice';
 import { runMain, runMainTraining } from './main-command';
 import { COMMAND_USAGE, USAGE } from './usage';
@@ -220,24 +221,27 @@ async function suite(argv: readonly string[], io: CliIo): Promise<number> {
   }
   await setupBackendFromOptions(values, io.log);
   const { jobs, ...suiteOpts } = opts;
-  const result = await runSuite({ ...suiteOpts, runProbes: probePoolRunner(jobs, io.log) });
+  const result = await runSuite({ ...suiteOpts, runFeatures: featurePoolRunner(jobs, io.log), runProbes: probePoolRunner(jobs, io.log) });
   io.log(`\n${result.table}`);
   io.log(`wrote ${result.files.markdown}, ${result.files.json} and ${result.files.pngs.length} confusion PNG(s) in ${result.seconds.toFixed(1)} s`);
   return EXIT.OK;
 }
 
 async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { ...SUITE_OPTIONS, folder: { type: 'string' }, set: { type: 'string', multiple: true }, 'train-only': { type: 'string' } }, 'main');
+  const values = parse(argv, { ...SUITE_OPTIONS, folder: { type: 'string' }, set: { type: 'string', multiple: true }, 'train-only': { type: 'string' }, 'feature-jobs': { type: 'string' } }, 'main');
   if (values.help) return io.log(COMMAND_USAGE.main), EXIT.OK;
   const sets = (values.set as string[] | undefined) ?? [];
   const common = { folder: str(values, 'folder') ?? 'runs/main', set: sets, backend: str(values, 'backend') ?? 'auto', log: io.log, signal: io.signal };
   const trainOnly = values['train-only'] === undefined ? undefined : choice(values, 'train-only', ['features', 'pixels'] as const, 'features');
+  const featureJobsText = str(values, 'feature-jobs');
+  if (featureJobsText !== undefined && trainOnly === undefined) throw new ConfigError('--feature-jobs', { expected: 'only with --train-only (what the main command passes its child process)', received: '--feature-jobs without --train-only' });
+  const featureJobs = featureJobsText === undefined ? undefined : parseFeatureJobs(featureJobsText);
   // both configs are validated, and checked against this machine's memory, before the backend starts
   for (const objective of trainOnly === undefined ? (['features', 'pixels'] as const) : [trainOnly]) checkRunFits(mainRunConfig(objective, common));
   try {
     if (trainOnly !== undefined) {
       const backendInfo = await setupBackendFromOptions(values, io.log);
-      await runMainTraining(trainOnly, { ...common, backendInfo });
+      await runMainTraining(trainOnly, { ...common, backendInfo, featureJobs });
       return EXIT.OK;
     }
     const { jobs, run: _run, checkpoint: _checkpoint, key: _key, arch: _arch, pixelRun: _pixelRun, pixelCheckpoint: _pixelCheckpoint, out, cacheDir, log: _log, ...probe } = await suiteOptions(values, io);
@@ -246,7 +250,8 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     return EXIT.OK;
   } catch (e) {
     if (io.signal?.aborted === true) {
-      io.error(`vjepa-eval main: interrupted; ${trainOnly === undefined ? 'each training' : 'the training'} saved a checkpoint at a step boundary. Rerun the same command to resume.`);
+      const what = trainOnly === undefined ? 'each training saved a checkpoint at a step boundary' : `the training saved a checkpoint at a step boundary${featureJobs !== undefined ? " (or had finished: the suite's feature parts written so far are kept)" : ''}`;
+      io.error(`vjepa-eval main: interrupted; ${what}. Rerun the same command to resume.`);
       return EXIT.INTERRUPTED;
     }
     throw e;

@@ -1,9 +1,12 @@
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackendError, DataError } from '@vjepa/errors';
-import type { RunResult, runTraining } from '@vjepa/run';
+import { BackendError, ConfigError, DataError } from '@vjepa/errors';
+import { computeFeatureJobs } from '@vjepa/eval';
+import { type RunResult, mainRunConfig, type runTraining } from '@vjepa/run';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli-main';
-import { runMain } from './main-command';
+import { controlFeatureJobs } from './control-features';
+import { runMain, runMainTraining } from './main-command';
 import { captureIo, tempDir, tinyTrainingSets } from './test/fixtures';
 
 /** A tiny training of both objectives: 32-token grid, D 32, one block, 2 steps, cpu. */
@@ -33,6 +36,56 @@ describe('vjepa-eval main --jobs', () => {
     expect(two.lines.some((l) => /^\[pixels\] == pixels: done in \d+\.\d s$/.test(l))).toBe(true);
     expect(two.lines.some((l) => /^== features: done in \d+\.\d s$/.test(l))).toBe(true);
     expect(two.lines.some((l) => /^ {2}\[direction\/pixels\] attentive probe on worker [12]$/.test(l))).toBe(true);
+    // the child computed the random-init control's features once trained; the suite found them and computed the rest on workers
+    const cache = join(dir, 'jobs2', 'run', 'eval', 'cache');
+    expect(two.lines).toContain(`[pixels] == suite features: random-init/probe-train, random-init/probe-test -> ${cache}`);
+    expect(two.lines.some((l) => /^\[pixels\] == suite features: done in \d+\.\d s \(2 computed, 0 in the cache already\)$/.test(l))).toBe(true);
+    expect(two.lines).toContain('suite: 8 feature passes on 2 worker threads (cpu)');
+    for (const part of ['probe-train', 'probe-test']) expect(two.lines).toContain(`  [random-init/${part}] in the cache already`);
+    expect(two.lines.filter((l) => /^ {2}\[(vjepa|one-frame|pixels)\/probe-(train|test)\] done in /.test(l))).toHaveLength(6);
+    expect(two.lines.some((l) => l.includes('not in the cache after the pixel child'))).toBe(false);
+    expect(one.lines.some((l) => l.includes('feature passes'))).toBe(false); // --jobs 1: the suite computes its features as before
+    const files = (d: string) => readdirSync(d).sort().map((f) => [f, readFileSync(join(d, f))]);
+    expect(files(cache)).toEqual(files(join(dir, 'jobs1', 'run', 'eval', 'cache')));
+  });
+
+  it("computes here, and says so, the control's features the child could not compute; the numbers stay those of --jobs 1", async () => {
+    const dir = tempDir();
+    const one = await runMain({ folder: join(dir, 'one', 'run'), set: TINY, backend: 'cpu', jobs: 1, suite: SUITE, log: () => {} });
+    const folder = join(dir, 'two', 'run');
+    // a file where the child's cache folder goes: its feature passes fail; removed once it said so
+    mkdirSync(join(folder, 'eval'), { recursive: true });
+    const blocker = join(folder, 'eval', 'cache');
+    writeFileSync(blocker, 'not a folder');
+    const lines: string[] = [];
+    const log = (l: string) => {
+      lines.push(l);
+      if (l.startsWith('[pixels] == suite features: could not compute them here')) rmSync(blocker);
+    };
+    const two = await runMain({ folder, set: TINY, backend: 'cpu', jobs: 2, suite: SUITE, log });
+    expect(statSync(blocker).isDirectory()).toBe(true);
+    expect(lines.some((l) => /^\[pixels\] == suite features: could not compute them here \(Error: .*cache.*\); the suite computes them after the trainings$/.test(l))).toBe(true);
+    expect(lines).toContain('suite: random-init/probe-train, random-init/probe-test not in the cache after the pixel child process (see its [pixels] lines): computed here');
+    expect(lines.some((l) => /^== pixels: child process done in /.test(l))).toBe(true);
+    expect(two.table).toBe(one.table);
+  });
+
+  it("stops the child's feature passes when interrupted after its training (ConfigError); a rerun resumes them to the same files", async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'run');
+    const jobs = await controlFeatureJobs(mainRunConfig('features', { folder, set: TINY }), folder, { trainClips: 70, testClips: 6 });
+    const done = { status: 'completed', encoderExport: null, paths: { folder: `${folder}-pixels` }, wallSeconds: 0 } as unknown as RunResult;
+    const train: typeof runTraining = async () => done;
+    const controller = new AbortController();
+    const log = (l: string) => l.startsWith('== suite features: random-init') && controller.abort();
+    await expect(runMainTraining('pixels', { folder, set: TINY, backend: 'cpu', train, featureJobs: jobs, signal: controller.signal, log })).rejects.toSatisfy((e) => ConfigError.isInstance(e) && /interrupted after 0 of 70 items/.test((e as Error).message));
+    const lines: string[] = [];
+    await runMainTraining('pixels', { folder, set: TINY, backend: 'cpu', train, featureJobs: jobs, log: (l) => lines.push(l) });
+    expect(lines.some((l) => /^== suite features: done in \d+\.\d s \(2 computed, 0 in the cache already\)$/.test(l))).toBe(true);
+    const elsewhere = jobs.map((j) => ({ ...j, cacheDir: join(dir, 'elsewhere') }));
+    await computeFeatureJobs(elsewhere);
+    const files = (d: string) => readdirSync(d).sort().map((f) => [f, readFileSync(join(d, f))]);
+    expect(files(jobs[0].cacheDir)).toEqual(files(join(dir, 'elsewhere')));
   });
 
   it('stops the training here and names the folder, exit code and stderr of a failed child', async () => {
@@ -70,5 +123,11 @@ describe('vjepa-eval main --jobs', () => {
     expect(await runCli(['main', '--train-only', 'both'], io)).toBe(2);
     expect(io.err.join('\n')).toContain('--train-only: expected one of features, pixels, received both');
     expect(await runCli(['main', '--jobs', '0'], captureIo())).toBe(2);
+    const io2 = captureIo();
+    expect(await runCli(['main', '--feature-jobs', '[]'], io2)).toBe(2);
+    expect(io2.err.join('\n')).toContain('--feature-jobs: expected only with --train-only');
+    const io3 = captureIo();
+    expect(await runCli(['main', '--train-only', 'pixels', '--feature-jobs', '[{"name": 1}]'], io3)).toBe(2);
+    expect(io3.err.join('\n')).toContain('--feature-jobs: expected a JSON array of { name, encoder, spec, arch, clips, cacheDir } objects, received [{"name": 1}]');
   });
 });

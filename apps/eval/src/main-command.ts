@@ -1,7 +1,8 @@
 import { setupBackend } from '@vjepa/backends';
 import { probePoolRunner } from '@vjepa/probe-pool';
 import { type BackendInfo, Progress, type RunConfig, type RunResult, type StepRecord, type Training, mainRunConfig, type runTraining, trainAll, trainThenEvaluate } from '@vjepa/run';
-import type { SuiteOptions, SuiteResult } from '@vjepa/eval';
+import type { FeatureJob, SuiteOptions, SuiteResult } from '@vjepa/eval';
+import { computeControlFeatures, controlFeatureJobs, mainFeatureRunner } from './control-features';
 import { startTrainingChild } from './training-child';
 
 /**
@@ -19,13 +20,14 @@ export interface MainOptions {
   backend?: string;
   /** The backend this process set up (the CLI's); without it, `backend` is set up here. */
   backendInfo?: BackendInfo;
-  /** Suite options (the run folders and the probe runner are filled in). */
-  suite?: Omit<SuiteOptions, 'run' | 'pixelRun' | 'log' | 'runProbes'>;
+  /** Suite options (the run folders and the feature and probe runners are filled in). */
+  suite?: Omit<SuiteOptions, 'run' | 'pixelRun' | 'log' | 'runProbes' | 'runFeatures'>;
   /**
-   * Cores to use (default 1: both trainings in this process, one after the other, and the probes
-   * here). With 2 or more the pixel control trains in a child process (`main --train-only pixels`)
-   * while V-JEPA trains here, and the suite trains its probes on worker threads; every number is
-   * the same as with 1.
+   * Cores to use (default 1: both trainings in this process, one after the other, and the suite's
+   * features and probes here). With 2 or more the pixel control trains in a child process
+   * (`main --train-only pixels`) while V-JEPA trains here and, once trained, computes the
+   * random-init control's features into the suite's cache on its core; the suite computes the other
+   * features and trains its probes on worker threads. Every number is the same as with 1.
    */
   jobs?: number;
   /** What trains here (tests pass their own). */
@@ -93,15 +95,18 @@ export async function runMain(options: MainOptions = {}): Promise<SuiteResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const c = common(options);
   const jobs = options.jobs ?? 1;
+  const featuresConfig = mainRunConfig('features', c);
+  // the control that needs no training: the child computes its features once its own training is done
+  const childJobs = jobs >= 2 ? await controlFeatureJobs(featuresConfig, featuresConfig.logging.folder, options.suite) : [];
   const trainings: Training[] = [
-    { name: 'features', config: mainRunConfig('features', c) },
+    { name: 'features', config: featuresConfig },
     {
       name: 'pixels',
       config: mainRunConfig('pixels', c),
       elsewhere:
         jobs >= 2
           ? () => {
-              const child = startTrainingChild({ objective: 'pixels', ...c, log });
+              const child = startTrainingChild({ objective: 'pixels', ...c, featureJobs: childJobs, log });
               log(`== training: meta.objective=pixels -> ${child.dir} in a child process (its lines start [pixels])`);
               const done = child.done.then((r) => {
                 log(r.status === 'completed' ? `== pixels: child process done in ${r.seconds.toFixed(1)} s` : `== pixels: child process stopped and saved after ${r.seconds.toFixed(1)} s`);
@@ -119,7 +124,7 @@ export async function runMain(options: MainOptions = {}): Promise<SuiteResult> {
     onStep,
     backend: await backendOf(options),
     train: options.train,
-    suite: { ...options.suite, runProbes: probePoolRunner(jobs, log) },
+    suite: { ...options.suite, runFeatures: mainFeatureRunner(jobs, childJobs, log), runProbes: probePoolRunner(jobs, log) },
   });
   return suite;
 }
@@ -127,17 +132,20 @@ export async function runMain(options: MainOptions = {}): Promise<SuiteResult> {
 /**
  * One training of the main command, in this process (`vjepa-eval main --train-only <objective>`,
  * what {@link runMain} runs in its child process): `features` into `folder`, `pixels` into
- * `<folder>-pixels`.
+ * `<folder>-pixels`. Then, when the training completed, the suite's `featureJobs` (the random-init
+ * control's, from the parent) into their cache; a failure there is said and left to the parent's
+ * suite, an interruption keeps the parts written and rethrows.
  *
  * @example
  * await runMainTraining('pixels', { folder: 'runs/main', set: ['optimization.epochs=2'] });
  */
-export async function runMainTraining(objective: 'features' | 'pixels', options: Omit<MainOptions, 'suite' | 'jobs'> = {}): Promise<RunResult> {
+export async function runMainTraining(objective: 'features' | 'pixels', options: Omit<MainOptions, 'suite' | 'jobs'> & { featureJobs?: readonly FeatureJob[] } = {}): Promise<RunResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const config = mainRunConfig(objective, common(options));
   // no prefix: the parent of a child puts `[pixels] ` before every line
   const onStep = progressLines(new Map([[objective, config]]), log, false);
   const [result] = await trainAll([{ name: objective, config }], { log, signal: options.signal, onStep, backend: await backendOf(options), train: options.train });
+  if (options.featureJobs !== undefined && options.featureJobs.length > 0) await computeControlFeatures(options.featureJobs, { log, signal: options.signal });
   return result;
 }
 

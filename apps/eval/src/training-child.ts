@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { BackendError, ConfigError } from '@vjepa/errors';
+import type { FeatureJob } from '@vjepa/eval';
 import { childExecArgv, siblingEntry } from '@vjepa/probe-pool';
 import { objectiveFolder } from '@vjepa/run';
 
@@ -19,6 +20,8 @@ export interface TrainingChildOptions {
   folder: string;
   set: readonly string[];
   backend: string;
+  /** Suite feature passes to compute once the training is done (`--feature-jobs`, JSON). */
+  featureJobs?: readonly FeatureJob[];
   /** Gets every line of the child's stdout and stderr, prefixed `[<objective>] `. */
   log?: (line: string) => void;
 }
@@ -76,6 +79,7 @@ export function startTrainingChild(options: TrainingChildOptions): TrainingChild
   const dir = objectiveFolder(options.folder, options.objective);
   const entry = siblingEntry('cli', import.meta.url);
   const args = [...childExecArgv(entry), entry.path, 'main', '--train-only', options.objective, '--folder', options.folder, ...options.set.flatMap((s) => ['--set', s]), '--backend', options.backend];
+  if (options.featureJobs !== undefined && options.featureJobs.length > 0) args.push('--feature-jobs', JSON.stringify(options.featureJobs));
   const started = Date.now();
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', [STOP_ON_STDIN_EOF]: '1' } });
   child.stdin?.on('error', () => {}); // EPIPE when the child has already exited

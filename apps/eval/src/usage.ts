@@ -152,9 +152,12 @@ Options
   --set K=V             a config override for both trainings (repeatable), e.g. meta.seed=11
   --backend B           auto (default), tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu
   --jobs N              cores to use (default min(2, cores)); with 2 the pixel control trains in a
-                        child process while V-JEPA trains here, and the suite probes on 2 threads.
-                        The numbers are the same for any N.
+                        child process while V-JEPA trains here (then computes the random-init
+                        control's features), and the suite computes the other features and trains
+                        its probes on 2 threads. The numbers are the same for any N.
   --train-only KIND     features|pixels: one training, no suite (what the child process runs)
+  --feature-jobs JSON   with --train-only: suite feature passes to compute after the training
+                        (what the parent passes its child)
   --verbose             say every backend tried and why it was skipped
   suite options         --out --train-clips --test-clips --seeds --epochs --probe-batch --lr --probe --cache
 

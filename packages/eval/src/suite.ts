@@ -1,13 +1,13 @@
-import { join } from 'node:path';
-import { movingMnistClips } from '@vjepa/data';
 import { ConfigError } from '@vjepa/errors';
-import { type EvalArch, clipOf } from './arch';
+import type { EvalArch } from './arch';
 import { type EncoderSpec, type LoadedEncoder, loadEncoder } from './encoder-source';
 import { cachedFeatures } from './feature-cache';
-import { type OpenedCheckpoint, openCheckpoint } from './open-checkpoint';
-import { MOVING_MNIST_SEEDS } from './probe-sets';
+import { type FeatureRunner, featureJobClips } from './feature-jobs';
 import { type ResultRow, markdownTable, pct, writeReport } from './report';
 import { type ProbeKind, type ProbeRunner, type ProbeUnit, runProbesHere } from './run-probe';
+import { SUITE_DEFAULTS, planFeatureJobs, suitePlan } from './suite-plan';
+
+export { SUITE_DEFAULTS } from './suite-plan';
 
 /**
  * The two embedded tasks: appearance (digit identity) and time (direction of motion).
@@ -19,16 +19,6 @@ export const SUITE_TASKS = [
   { task: 'digit', label: 'digit', kind: 'appearance', classes: 10 },
   { task: 'direction', label: 'direction', kind: 'temporal', classes: 8 },
 ] as const;
-
-/**
- * The suite's probe protocol defaults (measured in experiments/small-scale/RESULTS.md, round 4: with
- * 400 probe-train clips every encoder is data-starved and the seed std hides the gains; 2000 / 1000
- * clips at batch 64 separate them and take ~35 s per encoder x task on one core of the 2-core machine).
- *
- * @example
- * const { trainClips, testClips } = SUITE_DEFAULTS; // 2000, 1000
- */
-export const SUITE_DEFAULTS = { trainClips: 2000, testClips: 1000, seeds: 3, epochs: 20, batchSize: 64, lr: 5e-3 } as const;
 
 /**
  * Options of {@link runSuite}. Give the encoder as a run folder or checkpoint directory (`run`: the
@@ -71,6 +61,12 @@ export interface SuiteOptions {
    * the results are the same, bit for bit.
    */
   runProbes?: ProbeRunner;
+  /**
+   * Computes the feature passes ({@link suiteFeatureJobs}) into the cache before the per-encoder
+   * loop, which then reads them back (cache hits); default none: each set is computed here when the
+   * loop first needs it. Apps pass a pool of worker threads; the features are the same, bit for bit.
+   */
+  runFeatures?: FeatureRunner;
   /** Aborting stops between feature parts and before the probes (a ConfigError; a rerun resumes the feature passes). */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -102,15 +98,6 @@ export function chanceBound(chance: number, n: number): number {
   return chance + 3 * Math.sqrt((chance * (1 - chance)) / n);
 }
 
-interface EncoderEntry {
-  name: string;
-  what: string;
-  spec?: EncoderSpec;
-  arch?: EvalArch;
-  oneFrame?: boolean;
-  missing?: string;
-}
-
 /**
  * The embedded evaluation suite on held-out Moving MNIST (MNIST test digits; probe-train and
  * probe-test clips from disjoint halves of them): a digit task (appearance, 10 classes) and a
@@ -127,20 +114,8 @@ interface EncoderEntry {
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const started = Date.now();
   const log = options.log ?? (() => {});
-  let arch = options.arch;
-  let checkpoint = options.checkpoint;
-  if (options.run !== undefined) {
-    const run = await openRun(options.run, log);
-    arch ??= run.arch;
-    checkpoint ??= run.dir;
-  } else if (checkpoint !== undefined && arch === undefined) {
-    arch = (await openRun(checkpoint, log)).arch; // a checkpoint directory states its architecture
-  }
-  if (arch === undefined) throw new ConfigError('suite', { expected: '--run DIR, or --checkpoint with --config/--preset', received: 'no architecture' });
-  const out = options.out ?? (options.run ? join(options.run, 'eval') : 'eval-suite');
-  const cacheDir = options.cacheDir ?? join(out, 'cache');
-  const trainClips = options.trainClips ?? SUITE_DEFAULTS.trainClips;
-  const testClips = options.testClips ?? SUITE_DEFAULTS.testClips;
+  const plan = await suitePlan(options, log);
+  const { arch, cacheDir, trainClips, testClips, encoders, out } = plan;
   const kind = options.probe ?? 'attentive';
   const settings = {
     seeds: options.seeds ?? SUITE_DEFAULTS.seeds,
@@ -149,18 +124,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     lr: options.lr ?? SUITE_DEFAULTS.lr,
   };
 
-  const encoders: EncoderEntry[] = [];
-  const trained: EncoderSpec | undefined = checkpoint ? { checkpoint, key: options.key } : undefined;
-  encoders.push(trained ? { name: 'vjepa', what: 'V-JEPA (trained)', spec: trained } : { name: 'vjepa', what: 'V-JEPA (trained)', missing: 'no checkpoint given' });
-  encoders.push({ name: 'random-init', what: 'random-init encoder (control a)', spec: { randomInit: { seed: options.randomInitSeed ?? 0 } } });
-  encoders.push(trained ? { name: 'one-frame', what: 'V-JEPA, one frame repeated (control b)', spec: trained, oneFrame: true } : { name: 'one-frame', what: 'one frame repeated', missing: 'no checkpoint given' });
-  if (options.pixelRun !== undefined || options.pixelCheckpoint !== undefined) {
-    const pr = options.pixelRun !== undefined ? await openRun(options.pixelRun, log) : undefined;
-    if (pr && pr.objective !== 'pixels') log(`warning: ${options.pixelRun} was trained with objective ${pr.objective}, not pixels`);
-    encoders.push({ name: 'pixels', what: 'pixel-objective encoder, equal budget (control c)', spec: { checkpoint: options.pixelCheckpoint ?? pr!.dir }, arch: pr?.arch });
-  } else {
-    encoders.push({ name: 'pixels', what: 'pixel-objective encoder (control c)', missing: 'no --pixel-run given' });
-  }
+  // the loop below computes each set it needs (or reads it back when a runner has computed it)
+  const jobs = planFeatureJobs(plan);
+  if (options.runFeatures !== undefined && jobs.length > 0) await options.runFeatures(jobs, log, options.signal);
 
   const rows: ResultRow[] = [];
   const results = new Map<string, ResultRow>();
@@ -180,10 +146,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       loaded = await loadEncoder(a, enc.spec, log);
       loadedFor = enc.spec;
     }
-    // clip sets depend on the architecture's frames and crop; built per encoder (cheap: labels only)
-    const train = movingMnistClips(clipOf(a), { part: 'probe-train', count: trainClips, seed: MOVING_MNIST_SEEDS['probe-train'] });
-    const test = movingMnistClips(clipOf(a), { part: 'probe-test', count: testClips, seed: MOVING_MNIST_SEEDS['probe-test'] });
-    const variant = { cacheDir, log, oneFrame: enc.oneFrame ? 0 : undefined, signal: options.signal };
+    // clip sets depend on the architecture's frames and crop: the jobs' sets (cheap: labels only)
+    const [trainJob, testJob] = jobs.filter((j) => j.encoder === enc.name);
+    const train = featureJobClips(trainJob);
+    const test = featureJobClips(testJob);
+    const variant = { cacheDir, log, oneFrame: trainJob.oneFrame, signal: options.signal };
     const trainF = await cachedFeatures(loaded!, train, variant);
     const testF = await cachedFeatures(loaded!, test, variant);
     for (const t of SUITE_TASKS) {
@@ -253,11 +220,4 @@ export function marginNote(v: { mean: number; std: number }, r: { mean: number; 
   if (sd < 1e-6) return `${signed} (no seed-to-seed variation: the sd margin is undefined; train the probes longer or use more seeds)`;
   const margin = diff / sd;
   return `${signed} (${margin.toFixed(1)} sd; ${margin > 3 ? 'beats it by > 3 sd' : 'not > 3 sd'})`;
-}
-
-/** A run or checkpoint directory opened through its manifest, with a note when its training had not finished. */
-async function openRun(path: string, log: (line: string) => void): Promise<OpenedCheckpoint> {
-  const run = await openCheckpoint(path);
-  if (run.step < run.totalSteps) log(`note: ${path} is at step ${run.step} of ${run.totalSteps} (training not finished): evaluating that checkpoint, ${run.dir}`);
-  return run;
 }

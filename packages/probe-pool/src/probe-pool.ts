@@ -2,10 +2,10 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmPatchState } from '@vjepa/backends';
-import { BackendError, CheckpointError, ConfigError, DataError, MaskError, ShapeError, VjepaError } from '@vjepa/errors';
 import { type ProbeRunResult, type ProbeRunner, type ProbeUnit, probeCost } from '@vjepa/eval';
-import type { ProbeReply, ProbeTask, WorkerBackend } from './probe-worker';
+import type { ProbeTask, WorkerBackend } from './probe-worker';
 import { siblingEntry, startWorker } from './source-entry';
+import { workerChannel } from './worker-channel';
 
 export type { WorkerBackend } from './probe-worker';
 
@@ -49,45 +49,6 @@ export function poolBackend(): WorkerBackend | undefined {
   return undefined;
 }
 
-
-const ERRORS: Record<string, new (what: string) => VjepaError> = { BackendError, CheckpointError, ConfigError, DataError, MaskError, ShapeError };
-
-function rebuild(unit: string, error: Extract<ProbeReply, { type: 'error' }>['error']): Error {
-  const Kind = error.vjepa ? (ERRORS[error.name] ?? VjepaError) : undefined;
-  const e = Kind ? new Kind(`probe ${unit} (in a worker thread): ${error.message}`) : new Error(`probe ${unit} (in a worker thread): ${error.message}`);
-  if (error.stack !== undefined) e.stack = `${e.stack}\n  --- in the worker ---\n${error.stack}`;
-  return e;
-}
-
-/** Runs tasks on one worker, one at a time, turning its replies into promises. */
-function channel(worker: Worker, id: number, units: readonly ProbeUnit[], log: (line: string) => void) {
-  let pending: { index: number; resolve: (r: ProbeRunResult) => void; reject: (e: unknown) => void } | undefined;
-  let dead: Error | undefined;
-  const fail = (e: Error) => {
-    dead ??= e;
-    pending?.reject(e);
-    pending = undefined;
-  };
-  worker.on('message', (reply: ProbeReply) => {
-    if (reply.type === 'log') return log(`  [${units[reply.index].name}] ${reply.line.trimStart()}`);
-    if (pending === undefined || pending.index !== reply.index) return;
-    const p = pending;
-    pending = undefined;
-    if (reply.type === 'result') p.resolve(reply.result);
-    else p.reject(rebuild(units[reply.index].name, reply.error));
-  });
-  worker.on('error', (e) => fail(new BackendError(`probe worker ${id}`, { expected: 'to start and run its probes', received: e.message, hint: 'rerun with --jobs 1 to train the probes in this process.', cause: e })));
-  worker.on('exit', (code) => fail(new BackendError(`probe worker ${id}`, { expected: 'to run until its probes are done', received: `exit code ${code}`, hint: 'rerun with --jobs 1 to train the probes in this process.' })));
-  return (index: number): Promise<ProbeRunResult> =>
-    new Promise((resolve, reject) => {
-      if (dead !== undefined) return reject(dead);
-      pending = { index, resolve, reject };
-      const u = units[index];
-      // structured clone copies the features once per unit
-      worker.postMessage({ index, train: u.train, trainLabels: u.trainLabels, test: u.test, testLabels: u.testLabels, options: u.options } satisfies ProbeTask);
-    });
-}
-
 /**
  * Trains and tests the probes of `units` on a pool of `jobs` worker threads (tfjs's wasm backend
  * runs one thread per process, so each worker gives a core of its own). Each worker sets up
@@ -111,7 +72,10 @@ export async function runProbePool(units: readonly ProbeUnit[], options: ProbePo
       Array.from({ length: units.length === 0 ? 0 : jobs }, async (_, w) => {
         const worker = startWorker(entry, { workerData: { probeWorker: options.backend } });
         workers.push(worker);
-        const run = channel(worker, w + 1, units, log);
+        const channel = workerChannel<ProbeRunResult>(worker, { worker: `probe worker ${w + 1}`, task: (i) => `probe ${units[i].name}`, tag: (i) => units[i].name, hint: 'rerun with --jobs 1 to train the probes in this process.' }, log);
+        const u = (i: number) => units[i];
+        // structured clone copies the features once per unit
+        const run = (i: number) => channel(i, { type: 'probe', index: i, train: u(i).train, trainLabels: u(i).trainLabels, test: u(i).test, testLabels: u(i).testLabels, options: u(i).options } satisfies ProbeTask);
         for (let i = queue.shift(); i !== undefined && !failed; i = queue.shift()) {
           log(`  [${units[i].name}] ${units[i].options.kind} probe on worker ${w + 1}`);
           try {
