@@ -1,6 +1,6 @@
 import { backendSummary, setupBackend } from '@vjepa/backends';
 import { ConfigError, VjepaError } from '@vjepa/errors';
-import { defaultJobs, probePoolRunner } from '@vjepa/probe-pool';
+import { defaultJobs, featurePoolRunner, probePoolRunner } from '@vjepa/probe-pool';
 import { Progress, type RunConfig, type RunResult, type RunTrainingOptions, checkRunFits, loadConfig, runTraining, trainThenEvaluate } from '@vjepa/run';
 import { dataParallelSession } from '@vjepa/train-pool';
 import { stringify } from 'yaml';
@@ -71,7 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
       train,
       onStep: (_, r, total) => onStep(r, total),
       onTrained: (_, result) => summarise(result),
-      suite: { runProbes: probePoolRunner(defaultJobs(), log) },
+      suite: { runFeatures: featurePoolRunner(defaultJobs(), log), runProbes: probePoolRunner(defaultJobs(), log) },
     });
   } catch (e) {
     if (controller.signal.aborted) return 130; // interrupted: saved, no evaluation
