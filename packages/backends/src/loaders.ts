@@ -157,7 +157,7 @@ export const loadWasm: BackendLoader = async (options) => {
   const patches = Object.entries(state).filter(([, on]) => on).map(([k]) => k).join(', ') || 'none (stock kernels)';
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
   // the fused kernels run our wasm SIMD module (kernels.c) unless VJEPA_WASM_SIMD=0 or the runtime lacks it
-  const ours = state.fused && simdKernelsActive(assertWasmInternals(tf.backend())) ? ' (layer norm, GELU, AdamW, EMA, transposes in our wasm SIMD kernels)' : '';
+  const ours = state.fused && simdKernelsActive(assertWasmInternals(tf.backend())) ? ' (their loops and small matmuls in our wasm SIMD module)' : '';
   return `tfjs-backend-wasm (${simd}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}), training patches: ${patches}${ours}`;
 };
 

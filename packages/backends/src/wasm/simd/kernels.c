@@ -41,8 +41,8 @@ void layer_norm(const float *x, const float *gamma, const float *beta, float *y,
     int j = 0;
     for (; j + 4 <= d; j += 4) {
       // centred in float64: the same as the float64 JS kernel
-      v128_t lo = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(wasm_v128_load(xr + j)), wasm_f64x2_splat(mean));
       f4 v = wasm_v128_load(xr + j);
+      v128_t lo = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(v), wasm_f64x2_splat(mean));
       v128_t hi = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1)), wasm_f64x2_splat(mean));
       a = wasm_f64x2_add(a, wasm_f64x2_mul(lo, lo));
       b = wasm_f64x2_add(b, wasm_f64x2_mul(hi, hi));
